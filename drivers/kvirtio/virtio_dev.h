@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kvirtio device framework (the seed's VirtioDeviceConfig).
+ *
+ * A device type (rng, blk, ...) fills a struct kvirtio_device and its ops;
+ * the transport (virtio_pci.c) owns feature negotiation, the status state
+ * machine, queue programming and interrupt routing, and calls the device
+ * back through the ops.  The device signals the driver only through the
+ * kvirtio_device_*() helpers below, which go to the transport.  No part of
+ * this file knows about PCI or KVM.
+ */
+#ifndef KVIRTIO_VIRTIO_DEV_H
+#define KVIRTIO_VIRTIO_DEV_H
+
+#include "compat.h"
+#include "guest_mem.h"
+#include "virtqueue.h"
+
+struct kvirtio_device;
+
+/**
+ * struct kvirtio_device_ops - device type callbacks
+ * @config_read: read @len bytes of device config at @off into @buf.  The
+ *	transport has checked that [@off, @off + @len) is inside
+ *	@config_size.  May be NULL when @config_size is 0.
+ * @config_write: write to device config; return 0 or a negative errno
+ *	(the write is then ignored).  On a change the device calls
+ *	kvirtio_device_config_changed().  NULL: config is read-only.
+ * @validate_features: extra checks at FEATURES_OK on the driver's
+ *	accepted set @features (already a subset of the offered set, with
+ *	VERSION_1).  Return 0 to accept or a negative errno to refuse.
+ * @queue_enable: the driver enabled queue @qid and its rings are set up in
+ *	@vdev->queues[@qid].  Return a negative errno to refuse.  Called with
+ *	the device stopped or the queue idle.
+ * @queue_disable: queue @qid is being reset (VIRTIO_F_RING_RESET) or the
+ *	whole device is being reset.  When it returns, the device no longer
+ *	touches the queue and has completed or cancelled its in-flight
+ *	requests.
+ * @notify: the driver kicked queue @qid.  May be called from any context
+ *	the host chooses (a notify BAR write, an eventfd callback); the device
+ *	or host defers real work as it needs.
+ * @driver_ok: the driver set DRIVER_OK; queues may be processed from now.
+ * @reset: device reset.  On return every queue is quiescent, device state
+ *	is back to its initial values and no interrupt will be raised.
+ */
+struct kvirtio_device_ops {
+	int (*config_read)(struct kvirtio_device *vdev, u32 off, void *buf,
+			   u32 len);
+	int (*config_write)(struct kvirtio_device *vdev, u32 off,
+			    const void *buf, u32 len);
+	int (*validate_features)(struct kvirtio_device *vdev, u64 features);
+	int (*queue_enable)(struct kvirtio_device *vdev, u16 qid);
+	void (*queue_disable)(struct kvirtio_device *vdev, u16 qid);
+	void (*notify)(struct kvirtio_device *vdev, u16 qid);
+	int (*driver_ok)(struct kvirtio_device *vdev);
+	void (*reset)(struct kvirtio_device *vdev);
+};
+
+/**
+ * struct kvirtio_transport_ops - what a device may ask of its transport
+ * @queue_interrupt: signal used buffers on queue @qid (MSI-X vector or
+ *	ISR QUEUE + INTx), unless the queue is mapped to NO_VECTOR.
+ * @config_interrupt: signal a config change (ISR CONFIG + INTx, or the
+ *	config MSI-X vector), bumping config_generation.
+ * @needs_reset: set DEVICE_NEEDS_RESET and send a config interrupt.
+ *
+ * These are callable from the data path (worker context): they must not
+ * sleep and must not take the transport's configuration lock.
+ */
+struct kvirtio_transport_ops {
+	void (*queue_interrupt)(struct kvirtio_device *vdev, u16 qid);
+	void (*config_interrupt)(struct kvirtio_device *vdev);
+	void (*needs_reset)(struct kvirtio_device *vdev);
+};
+
+/**
+ * struct kvirtio_device - one virtio device instance
+ * @ops: device type callbacks
+ * @name: short type name ("rng", "blk")
+ * @device_id: VIRTIO_ID_*
+ * @pci_class: PCI class code, base << 16 | sub << 8 | prog-if
+ * @device_features: features offered; VIRTIO_F_VERSION_1 is always set
+ * @driver_features: features accepted, valid once FEATURES_OK holds
+ * @config_size: bytes of device-specific config space
+ * @num_queues: queues the device has
+ * @queue_size_max: largest size offered for each queue (power of two)
+ * @max_chain: descriptors per chain the device accepts (0: queue size)
+ * @queues: @num_queues queues, owned by the transport's programming
+ * @mem: guest memory for rings and buffers
+ * @transport: the transport's callbacks (set by the transport)
+ * @transport_priv: the transport's own state
+ * @priv: the device type's own state
+ */
+struct kvirtio_device {
+	const struct kvirtio_device_ops *ops;
+	const char *name;
+	u32 device_id;
+	u32 pci_class;
+	u64 device_features;
+	u64 driver_features;
+	u32 config_size;
+	u16 num_queues;
+	u16 queue_size_max;
+	u16 max_chain;
+	struct kvirtio_queue *queues;
+	struct kvirtio_guest_mem *mem;
+	const struct kvirtio_transport_ops *transport;
+	void *transport_priv;
+	void *priv;
+};
+
+static inline bool kvirtio_device_has_feature(const struct kvirtio_device *vdev,
+					      unsigned int bit)
+{
+	return bit < 64 && (vdev->driver_features & (1ULL << bit));
+}
+
+static inline void kvirtio_device_queue_interrupt(struct kvirtio_device *vdev,
+						  u16 qid)
+{
+	vdev->transport->queue_interrupt(vdev, qid);
+}
+
+static inline void kvirtio_device_config_changed(struct kvirtio_device *vdev)
+{
+	vdev->transport->config_interrupt(vdev);
+}
+
+static inline void kvirtio_device_needs_reset(struct kvirtio_device *vdev)
+{
+	vdev->transport->needs_reset(vdev);
+}
+
+#endif /* KVIRTIO_VIRTIO_DEV_H */
