@@ -19,6 +19,29 @@
 struct kvirtio_device;
 
 /**
+ * struct kvirtio_budget - work a device may do in one process_queue call
+ * @requests: chains it may still pop
+ * @bytes: payload bytes it may still move
+ *
+ * Per-wakeup budgets keep one queue from monopolising a worker
+ * (CVE-2019-3900).  The device decrements both as it goes.
+ */
+struct kvirtio_budget {
+	u32 requests;
+	u64 bytes;
+};
+
+/**
+ * struct kvirtio_host_ops - what the host (module, VMM, KUnit) provides
+ * @kick: queue @qid has work: the driver notified it, or an asynchronous
+ *	request completed.  Schedule process_queue for it.  Callable from
+ *	any context, including hard interrupt; must not sleep.
+ */
+struct kvirtio_host_ops {
+	void (*kick)(struct kvirtio_device *vdev, u16 qid);
+};
+
+/**
  * struct kvirtio_device_ops - device type callbacks
  * @config_read: read @len bytes of device config at @off into @buf.  The
  *	transport has checked that [@off, @off + @len) is inside
@@ -36,9 +59,14 @@ struct kvirtio_device;
  *	whole device is being reset.  When it returns, the device no longer
  *	touches the queue and has completed or cancelled its in-flight
  *	requests.
- * @notify: the driver kicked queue @qid.  May be called from any context
- *	the host chooses (a notify BAR write, an eventfd callback); the device
- *	or host defers real work as it needs.
+ * @process_queue: do the work of queue @qid: reap completed requests,
+ *	push their used elements, pop and start new chains, until the queue
+ *	is empty or @budget is spent.  Return 1 when work remains (the budget
+ *	ran out: call again soon), 0 when the queue is drained, or a negative
+ *	errno when the queue broke (the device has called
+ *	kvirtio_device_needs_reset()).  Called by the host's worker, one call
+ *	per queue at a time, never before driver_ok.  The worker, not the
+ *	device, owns notification suppression and the interrupt decision.
  * @driver_ok: the driver set DRIVER_OK; queues may be processed from now.
  * @reset: device reset.  On return every queue is quiescent, device state
  *	is back to its initial values and no interrupt will be raised.
@@ -51,7 +79,8 @@ struct kvirtio_device_ops {
 	int (*validate_features)(struct kvirtio_device *vdev, u64 features);
 	int (*queue_enable)(struct kvirtio_device *vdev, u16 qid);
 	void (*queue_disable)(struct kvirtio_device *vdev, u16 qid);
-	void (*notify)(struct kvirtio_device *vdev, u16 qid);
+	int (*process_queue)(struct kvirtio_device *vdev, u16 qid,
+			     struct kvirtio_budget *budget);
 	int (*driver_ok)(struct kvirtio_device *vdev);
 	void (*reset)(struct kvirtio_device *vdev);
 };
@@ -88,6 +117,8 @@ struct kvirtio_transport_ops {
  * @queues: @num_queues queues, owned by the transport's programming
  * @mem: guest memory for rings and buffers
  * @transport: the transport's callbacks (set by the transport)
+ * @host: the host's callbacks (set by the host)
+ * @host_priv: the host's own state
  * @transport_priv: the transport's own state
  * @priv: the device type's own state
  */
@@ -106,6 +137,8 @@ struct kvirtio_device {
 	struct kvirtio_guest_mem *mem;
 	const struct kvirtio_transport_ops *transport;
 	void *transport_priv;
+	const struct kvirtio_host_ops *host;
+	void *host_priv;
 	void *priv;
 };
 
@@ -124,6 +157,11 @@ static inline void kvirtio_device_queue_interrupt(struct kvirtio_device *vdev,
 static inline void kvirtio_device_config_changed(struct kvirtio_device *vdev)
 {
 	vdev->transport->config_interrupt(vdev);
+}
+
+static inline void kvirtio_device_kick(struct kvirtio_device *vdev, u16 qid)
+{
+	vdev->host->kick(vdev, qid);
 }
 
 static inline void kvirtio_device_needs_reset(struct kvirtio_device *vdev)
