@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * kvirtio: in-kernel virtio devices for KVM guests.
+ *
+ * A VMM opens /dev/kvirtio and creates virtio-pci devices with
+ * KVIRTIO_CREATE_DEVICE.  Each device is an anonymous file descriptor that
+ * lives until its last reference is closed.  The VMM forwards the guest's
+ * PCI config space and BAR accesses to it with pread()/pwrite() at fixed
+ * region offsets (as with VFIO regions), registers one eventfd per queue
+ * with KVM_IOEVENTFD (the kick) and one eventfd per MSI-X vector (or the
+ * INTx pair) with KVM_IRQFD (the interrupt).  From then on the data path
+ * runs in the host kernel without exits to userspace.
+ *
+ * Every argument structure starts with @argsz and @flags so that it can
+ * grow: the caller sets @argsz to the size it knows; the kernel accepts a
+ * larger structure only when the bytes it does not know are zero (-E2BIG
+ * otherwise) and rejects a smaller one than the first version (-EINVAL).
+ * Unknown @flags bits and non-zero reserved fields are rejected with
+ * -EINVAL.  An ioctl that fails changes nothing.
+ *
+ * See Documentation/userspace-api.rst for every ioctl, region and errno.
+ */
+#ifndef _UAPI_LINUX_KVIRTIO_H
+#define _UAPI_LINUX_KVIRTIO_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define KVIRTIO_API_VERSION	1
+
+/* Not claimed in ioctl-number.rst by anyone else in 6.12. */
+#define KVIRTIO_TYPE		0xB9
+
+/* ---------------------------------------------------------------------- */
+/* ioctls on /dev/kvirtio                                                  */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * KVIRTIO_GET_API_VERSION: returns KVIRTIO_API_VERSION (no argument).
+ */
+#define KVIRTIO_GET_API_VERSION	_IO(KVIRTIO_TYPE, 0x00)
+
+/* Device types: the virtio device IDs. */
+#define KVIRTIO_DEV_BLK		2
+#define KVIRTIO_DEV_RNG		4
+
+/* struct kvirtio_blk_params.flags */
+#define KVIRTIO_BLK_F_READ_ONLY	(1U << 0)	/* offer VIRTIO_BLK_F_RO */
+#define KVIRTIO_BLK_F_FLUSH	(1U << 1)	/* offer VIRTIO_BLK_F_FLUSH */
+#define KVIRTIO_BLK_F_ALL	(KVIRTIO_BLK_F_READ_ONLY | KVIRTIO_BLK_F_FLUSH)
+
+#define KVIRTIO_BLK_SERIAL_LEN	20	/* VIRTIO_BLK_ID_BYTES */
+
+/**
+ * struct kvirtio_blk_params - block device parameters
+ * @fd: backing file (regular file or block device), opened by the VMM.
+ *	The device takes its own reference; the VMM may close @fd after
+ *	creation.  Opened O_RDWR unless KVIRTIO_BLK_F_READ_ONLY is set.
+ * @flags: KVIRTIO_BLK_F_*
+ * @capacity: size in 512-byte sectors; 0: the size of the backing file.
+ *	May not exceed the backing file.
+ * @logical_block_size: 0 (512) or a power of two 512..4096
+ * @serial: VIRTIO_BLK_T_GET_ID string, NUL-padded
+ * @reserved: must be zero
+ */
+struct kvirtio_blk_params {
+	__s32 fd;
+	__u32 flags;
+	__u64 capacity;
+	__u32 logical_block_size;
+	__u8 serial[KVIRTIO_BLK_SERIAL_LEN];
+	__u64 reserved[4];
+};
+
+/**
+ * struct kvirtio_create_device - argument of KVIRTIO_CREATE_DEVICE
+ * @argsz: sizeof(struct kvirtio_create_device)
+ * @flags: none defined: must be 0
+ * @type: KVIRTIO_DEV_RNG or KVIRTIO_DEV_BLK
+ * @num_queues: 0 for the type's default, else 1..KVIRTIO_MAX_QUEUES (rng: 1)
+ * @queue_size_max: largest queue size offered; 0 for the default (256),
+ *	else a power of two 1..32768
+ * @reserved0: must be zero
+ * @reserved1: must be zero
+ * @blk: parameters for KVIRTIO_DEV_BLK (must be all zero for rng)
+ * @reserved: must be zero
+ *
+ * Returns a new device file descriptor (O_CLOEXEC, O_RDWR) on success.
+ */
+struct kvirtio_create_device {
+	__u32 argsz;
+	__u32 flags;
+	__u32 type;
+	__u16 num_queues;
+	__u16 queue_size_max;
+	__u32 reserved0;
+	__u32 reserved1;
+	union {
+		struct kvirtio_blk_params blk;
+		__u64 type_params[16];
+	};
+	__u64 reserved[4];
+};
+
+#define KVIRTIO_MAX_QUEUES	16
+#define KVIRTIO_DEFAULT_QUEUE_SIZE 256
+
+#define KVIRTIO_CREATE_DEVICE	_IO(KVIRTIO_TYPE, 0x01)
+
+/* ---------------------------------------------------------------------- */
+/* Regions of a device fd (pread/pwrite)                                   */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Region N occupies file offsets [N << 40, (N << 40) + size).  Indices
+ * follow VFIO's PCI layout: 0-5 are BAR0-BAR5, 7 is PCI config space.
+ * A region of size 0 does not exist.  Accesses are 1, 2, 4 or 8 bytes,
+ * naturally aligned, inside one region (BARs), or 1..4 bytes inside config
+ * space, exactly as the guest made them.
+ */
+#define KVIRTIO_REGION_SHIFT		40
+#define KVIRTIO_REGION_OFFSET(index)	((__u64)(index) << KVIRTIO_REGION_SHIFT)
+#define KVIRTIO_REGION_BAR0		0
+#define KVIRTIO_REGION_BAR1		1
+#define KVIRTIO_REGION_BAR2		2
+#define KVIRTIO_REGION_BAR3		3
+#define KVIRTIO_REGION_BAR4		4
+#define KVIRTIO_REGION_BAR5		5
+#define KVIRTIO_REGION_CONFIG		7
+#define KVIRTIO_NUM_REGIONS		8
+
+/* struct kvirtio_region_info.flags */
+#define KVIRTIO_REGION_F_READ		(1U << 0)
+#define KVIRTIO_REGION_F_WRITE		(1U << 1)
+#define KVIRTIO_REGION_F_MEM64		(1U << 2)	/* 64-bit memory BAR */
+#define KVIRTIO_REGION_F_PREFETCH	(1U << 3)
+#define KVIRTIO_REGION_F_IO		(1U << 4)	/* I/O port BAR */
+
+/**
+ * struct kvirtio_region_info - one region of a device fd
+ * @flags: KVIRTIO_REGION_F_*
+ * @reserved: zero
+ * @size: bytes (a BAR size is a power of two); 0: no such region
+ * @offset: file offset of the region, KVIRTIO_REGION_OFFSET(index)
+ */
+struct kvirtio_region_info {
+	__u32 flags;
+	__u32 reserved;
+	__u64 size;
+	__u64 offset;
+};
+
+/* ---------------------------------------------------------------------- */
+/* ioctls on a device fd                                                   */
+/* ---------------------------------------------------------------------- */
+
+/* struct kvirtio_device_info.flags (output) */
+#define KVIRTIO_INFO_F_MSIX	(1U << 0)	/* device has an MSI-X cap */
+#define KVIRTIO_INFO_F_INTX	(1U << 1)	/* device raises INTx (pin A) */
+
+/**
+ * struct kvirtio_device_info - argument of KVIRTIO_DEVICE_GET_INFO
+ * @argsz: in: bytes available at the argument (at least up to @regions)
+ * @flags: out: KVIRTIO_INFO_F_*; in: must be 0
+ * @device_id: virtio device id (KVIRTIO_DEV_*)
+ * @num_queues: virtqueues
+ * @queue_size_max: largest queue size offered
+ * @num_msix: MSI-X vectors (table entries)
+ * @notify_bar: BAR holding the notify area
+ * @notify_off_multiplier: notify_off_multiplier of the notify capability
+ * @msix_bar: BAR holding the MSI-X table and PBA
+ * @notify_offset: offset of the notify area in @notify_bar; queue q is
+ *	notified at notify_offset + q * @notify_off_multiplier (the device's
+ *	queue_notify_off of queue q is q), a 16-bit write of q.
+ * @msix_table_offset: offset of the MSI-X table in @msix_bar
+ * @msix_pba_offset: offset of the MSI-X PBA in @msix_bar
+ * @regions: KVIRTIO_NUM_REGIONS regions, indexed by KVIRTIO_REGION_*
+ */
+struct kvirtio_device_info {
+	__u32 argsz;
+	__u32 flags;
+	__u32 device_id;
+	__u16 num_queues;
+	__u16 queue_size_max;
+	__u32 num_msix;
+	__u32 notify_bar;
+	__u32 notify_off_multiplier;
+	__u32 msix_bar;
+	__u64 notify_offset;
+	__u64 msix_table_offset;
+	__u64 msix_pba_offset;
+	struct kvirtio_region_info regions[KVIRTIO_NUM_REGIONS];
+};
+
+#define KVIRTIO_DEVICE_GET_INFO		_IO(KVIRTIO_TYPE, 0x10)
+
+/**
+ * struct kvirtio_mem_region - one range of guest RAM
+ * @gpa: guest-physical base, page aligned
+ * @size: bytes, page aligned, non-zero
+ * @uaddr: address of the range in the VMM (the creator's mm), page aligned
+ * @flags: must be 0
+ */
+struct kvirtio_mem_region {
+	__u64 gpa;
+	__u64 size;
+	__u64 uaddr;
+	__u64 flags;
+};
+
+#define KVIRTIO_MEM_REGIONS_MAX	64
+
+/**
+ * struct kvirtio_mem_table - argument of KVIRTIO_DEVICE_SET_MEM_TABLE
+ * @argsz: offsetof(regions) + nregions * sizeof(struct kvirtio_mem_region)
+ * @flags: must be 0
+ * @nregions: 0..KVIRTIO_MEM_REGIONS_MAX; 0 removes all guest memory
+ * @reserved: must be 0
+ * @regions: the table; ranges may not overlap in guest-physical space
+ *
+ * Replaces the whole table.  Refused with -EBUSY while any queue is
+ * enabled (its rings are pinned through the current table).
+ */
+struct kvirtio_mem_table {
+	__u32 argsz;
+	__u32 flags;
+	__u32 nregions;
+	__u32 reserved;
+	struct kvirtio_mem_region regions[];
+};
+
+#define KVIRTIO_DEVICE_SET_MEM_TABLE	_IO(KVIRTIO_TYPE, 0x11)
+
+/**
+ * struct kvirtio_queue_fd - argument of KVIRTIO_DEVICE_SET_KICK_FD
+ * @argsz: sizeof(struct kvirtio_queue_fd)
+ * @flags: must be 0
+ * @index: queue, < num_queues
+ * @fd: an eventfd to attach (replacing any previous one), or -1 to detach
+ * @reserved: must be 0
+ */
+struct kvirtio_queue_fd {
+	__u32 argsz;
+	__u32 flags;
+	__u32 index;
+	__s32 fd;
+	__u64 reserved;
+};
+
+#define KVIRTIO_DEVICE_SET_KICK_FD	_IO(KVIRTIO_TYPE, 0x12)
+
+/* struct kvirtio_irq_fd.type */
+#define KVIRTIO_IRQ_MSIX	0	/* @index is an MSI-X vector */
+#define KVIRTIO_IRQ_INTX	1	/* @index must be 0 */
+
+/**
+ * struct kvirtio_irq_fd - argument of KVIRTIO_DEVICE_SET_IRQ_FD
+ * @argsz: sizeof(struct kvirtio_irq_fd)
+ * @flags: must be 0
+ * @type: KVIRTIO_IRQ_MSIX or KVIRTIO_IRQ_INTX
+ * @index: MSI-X vector (< num_msix) or 0 for INTx
+ * @fd: eventfd the device signals (the VMM gives it to KVM_IRQFD), or -1
+ *	to detach (then @resample_fd must be -1 too)
+ * @resample_fd: INTx only: the eventfd given to KVM_IRQFD as resamplefd
+ *	(KVM_IRQFD_FLAG_RESAMPLE), or -1 for none; MSI-X: must be -1
+ * @reserved: must be 0
+ */
+struct kvirtio_irq_fd {
+	__u32 argsz;
+	__u32 flags;
+	__u32 type;
+	__u32 index;
+	__s32 fd;
+	__s32 resample_fd;
+	__u64 reserved;
+};
+
+#define KVIRTIO_DEVICE_SET_IRQ_FD	_IO(KVIRTIO_TYPE, 0x13)
+
+/* struct kvirtio_options.flags: which fields to apply */
+#define KVIRTIO_OPT_BUSY_POLL		(1U << 0)
+#define KVIRTIO_OPT_BUDGET		(1U << 1)
+#define KVIRTIO_OPT_WORKER_PER_QUEUE	(1U << 2)
+#define KVIRTIO_OPT_ALL			(KVIRTIO_OPT_BUSY_POLL | \
+					 KVIRTIO_OPT_BUDGET | \
+					 KVIRTIO_OPT_WORKER_PER_QUEUE)
+
+#define KVIRTIO_BUSY_POLL_US_MAX	10000
+#define KVIRTIO_BUDGET_REQUESTS_MAX	65536
+#define KVIRTIO_BUDGET_BYTES_MIN	4096
+#define KVIRTIO_BUDGET_BYTES_MAX	(64ULL << 20)
+
+/**
+ * struct kvirtio_options - argument of KVIRTIO_DEVICE_SET_OPTIONS
+ * @argsz: sizeof(struct kvirtio_options)
+ * @flags: KVIRTIO_OPT_* selecting the fields to apply (others ignored
+ *	but must be zero)
+ * @busy_poll_us: 0..KVIRTIO_BUSY_POLL_US_MAX: after a queue drains, the
+ *	worker keeps polling the avail ring this long with kicks suppressed
+ * @budget_requests: 1..KVIRTIO_BUDGET_REQUESTS_MAX chains per queue per
+ *	wakeup
+ * @worker_per_queue: 0: one worker thread per device; 1: one per queue.
+ *	Changing it is refused with -EBUSY after DRIVER_OK.
+ * @budget_bytes: KVIRTIO_BUDGET_BYTES_MIN..KVIRTIO_BUDGET_BYTES_MAX
+ *	payload bytes per queue per wakeup
+ * @reserved: must be 0
+ */
+struct kvirtio_options {
+	__u32 argsz;
+	__u32 flags;
+	__u32 busy_poll_us;
+	__u32 budget_requests;
+	__u32 worker_per_queue;
+	__u32 reserved0;
+	__u64 budget_bytes;
+	__u64 reserved[2];
+};
+
+#define KVIRTIO_DEVICE_SET_OPTIONS	_IO(KVIRTIO_TYPE, 0x14)
+
+/**
+ * struct kvirtio_stats - argument of KVIRTIO_DEVICE_GET_STATS
+ * @argsz: in: bytes available (at least up to @errors); the kernel fills
+ *	min(@argsz, sizeof) bytes
+ * @flags: must be 0
+ * @requests: chains completed (used elements pushed)
+ * @bytes: payload bytes moved
+ * @kicks: kicks received (eventfd or BAR notify writes)
+ * @interrupts: interrupts raised (MSI-X eventfd or INTx)
+ * @errors: queue violations and failed requests
+ * @wakeups: worker wakeups
+ * @budget_exhausted: passes that stopped on the per-wakeup budget
+ * @poll_hits: work found while busy-polling (a kick avoided)
+ * @pinned_pages: ring pages currently pinned by this device
+ * @mapped_rings: rings currently mapped by this device
+ */
+struct kvirtio_stats {
+	__u32 argsz;
+	__u32 flags;
+	__u64 requests;
+	__u64 bytes;
+	__u64 kicks;
+	__u64 interrupts;
+	__u64 errors;
+	__u64 wakeups;
+	__u64 budget_exhausted;
+	__u64 poll_hits;
+	__u64 pinned_pages;
+	__u64 mapped_rings;
+};
+
+#define KVIRTIO_DEVICE_GET_STATS	_IO(KVIRTIO_TYPE, 0x15)
+
+#endif /* _UAPI_LINUX_KVIRTIO_H */
