@@ -18,6 +18,22 @@
  * Concurrency: one context at a time processes a queue (pop, push, flush,
  * notification control).  Setup and teardown happen with processing
  * stopped.  The engine takes no locks.
+ *
+ * Errors of kvirtio_queue_pop() (each one except -EAGAIN and -EIO is a
+ * guest violation that has just broken the queue; see
+ * Documentation/virtqueue.rst for the full table):
+ *   -EAGAIN	nothing available (not an error)
+ *   -EIO	queue not READY (disabled or already broken)
+ *   -ERANGE	avail.idx more than size ahead, head or next index out of range
+ *   -ENOSPC	a new chain while size chains are already in flight
+ *   -ELOOP	descriptor chain or indirect table loops
+ *   -E2BIG	chain longer than the caller's capacity or max_chain, or an
+ *		indirect table with more than KVIRTIO_INDIRECT_MAX entries
+ *   -EINVAL	bad indirect descriptor (not negotiated, len 0 or not a
+ *		multiple of 16, nested, INDIRECT with NEXT)
+ *   -EPROTO	device-readable descriptor after a device-writable one
+ *   -EOVERFLOW	total chain length does not fit in 32 bits
+ *   -EFAULT	buffer or indirect table wraps or is not guest RAM
  */
 #ifndef KVIRTIO_VIRTQUEUE_H
 #define KVIRTIO_VIRTQUEUE_H
