@@ -61,6 +61,8 @@
  *	May not exceed the backing file.
  * @logical_block_size: 0 (512) or a power of two 512..4096
  * @serial: VIRTIO_BLK_T_GET_ID string, NUL-padded
+ * @seg_max: data segments per request (0: device default, 126)
+ * @size_max: bytes per data segment, 0 (default, 1 MiB) or >= 4096
  * @reserved: must be zero
  */
 struct kvirtio_blk_params {
@@ -69,7 +71,9 @@ struct kvirtio_blk_params {
 	__u64 capacity;
 	__u32 logical_block_size;
 	__u8 serial[KVIRTIO_BLK_SERIAL_LEN];
-	__u64 reserved[4];
+	__u32 seg_max;
+	__u32 size_max;
+	__u64 reserved[3];
 };
 
 /**
