@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# kvirtio top-level Makefile.  Kbuild reads ./Kbuild, not this file; this
+# file only drives builds and tests.  See README.md and
+# Documentation/testing.rst.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+FUZZ_SECONDS ?= 60
+
+.PHONY: all modules clean distclean deps check headers-check kunit \
+	kunit-kasan tools-test fuzz
+
+# Build kvirtio.ko against $(KDIR) (default: the running kernel's headers).
+all: modules
+modules:
+	@test -f "$(KDIR)/Makefile" || { \
+		echo "kvirtio: no kernel build tree at KDIR=$(KDIR)."; \
+		echo "  Install the headers of the target kernel, or pass"; \
+		echo "  KDIR=/path/to/linux-headers-<version> (make headers-check"; \
+		echo "  builds against Debian's 6.1 and 6.12 headers without this)."; \
+		exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_KVIRTIO=m modules
+
+# Remove build products from the work tree (in-place module build, tools/).
+clean:
+	find drivers kunit include -name .build -prune -o -type f \( \
+		-name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name '*.o.d' -o -name '*.a' \) -print0 | \
+		xargs -0r rm -f
+	rm -f modules.order Module.symvers .*.cmd
+	@if [ -f tools/Makefile ]; then $(MAKE) -C tools clean; fi
+
+# Also drop .build/: the unpacked kernel source, header sets and KUnit builds
+# (the next check is a cold one, about 10 minutes).
+distclean: clean
+	rm -rf .build
+
+# Install the Debian packages every stage needs (only the missing ones).
+deps:
+	scripts/deps.sh all
+
+# Every test: builds, lint, userspace, KUnit, KUnit+KASAN, fuzz, e2e.
+check:
+	scripts/check.sh
+
+# W=1 builds against Debian 6.1 and 6.12 headers, sparse, checkpatch.
+headers-check:
+	scripts/build-module.sh all
+
+# KUnit suites in a UML kernel, without and with KASAN.
+kunit:
+	scripts/kunit.sh
+kunit-kasan:
+	scripts/kunit.sh --kasan
+
+# Userspace unit tests of the host-agnostic core (tools/Makefile).
+tools-test:
+	$(MAKE) -C tools test
+
+# libFuzzer smoke run over the core (tools/Makefile).
+fuzz:
+	$(MAKE) -C tools fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)

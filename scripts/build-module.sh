@@ -1,0 +1,231 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Header builds and lint for kvirtio.ko:
+#
+#   scripts/build-module.sh 6.1          W=1 build against Debian's 6.1 headers
+#   scripts/build-module.sh 6.12         W=1 build against Debian's 6.12 headers
+#   scripts/build-module.sh sparse       sparse (C=2) against the 6.12 headers
+#   scripts/build-module.sh sparse-uml   sparse (C=2) in the UML KUnit build,
+#                                        so the KUnit suites are checked too
+#   scripts/build-module.sh checkpatch   checkpatch.pl --strict on all C files
+#   scripts/build-module.sh [all]        6.1, 6.12, sparse, checkpatch
+#
+# Each build works on its own rsync'ed copy of the sources in
+# .build/mod-<ver>, so object files never clash and the work tree stays
+# clean.  The 6.12 headers are fetched with apt-get download and unpacked
+# into .build/headers-6.12; nothing is written outside the project.  A
+# stage fails on any compiler or sparse warning in project files, or any
+# checkpatch message.  Logs go to .build/logs/<stage>.log.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$KV_LOGS"
+
+# gcc-12 is what Debian's kernels are built with; W=1 adds the extra
+# warnings (-Wmissing-prototypes and friends) that upstream review uses.
+kv_kbuild()
+{
+	local kdir=$1 mdir=$2
+	shift 2
+	make -C "$kdir" M="$mdir" CONFIG_KVIRTIO=m W=1 -j"$KV_JOBS" "$@"
+}
+
+headers_61()
+{
+	local pkg dir
+
+	# The meta package names the current versioned headers package.
+	pkg=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+		grep -o 'linux-headers-6\.1[^ ,]*-amd64' | head -n 1)
+	dir=/usr/src/$pkg
+	if [ -z "$pkg" ] || [ ! -f "$dir/Makefile" ]; then
+		dir=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null |
+			sort -V | tail -n 1)
+	fi
+	[ -n "$dir" ] && [ -f "$dir/Makefile" ] ||
+		kv_die "no Debian 6.1 headers: run scripts/deps.sh headers"
+	echo "$dir"
+}
+
+# Unpack the current Debian 6.12 headers into .build/headers-6.12 and print
+# the directory to build against.  Reruns reuse what is there.
+headers_612()
+{
+	local top=$KV_BUILD/headers-6.12 ver debs d hdir
+
+	ver=$(apt-cache depends linux-headers-6.12-amd64 2>/dev/null |
+		sed -n 's/.*Depends: linux-headers-\(6\.12\..*\)-amd64$/\1/p' |
+		head -n 1)
+	if [ -z "$ver" ]; then
+		# No package lists yet (fresh machine): fall back to what was
+		# unpacked before, else ask for an apt-get update.
+		hdir=$(ls -d "$top"/usr/src/linux-headers-6.12.*-amd64 2>/dev/null |
+			sort -V | tail -n 1)
+		[ -n "$hdir" ] ||
+			kv_die "cannot resolve the 6.12 headers version: run apt-get update"
+	else
+		hdir=$top/usr/src/linux-headers-$ver-amd64
+		if [ ! -e "$top/.stamp-$ver" ]; then
+			echo "fetching Debian headers $ver" >&2
+			rm -rf "$top"
+			mkdir -p "$top/debs"
+			(cd "$top/debs" && apt-get download -q -o APT::Sandbox::User=root \
+				"linux-headers-$ver-amd64" \
+				"linux-headers-$ver-common" \
+				"linux-kbuild-$ver") >&2 ||
+				kv_die "apt-get download of the $ver headers failed"
+			for d in "$top"/debs/*.deb; do
+				dpkg-deb -x "$d" "$top" ||
+					kv_die "dpkg-deb -x $d failed"
+			done
+			rm -rf "$top/debs"
+			touch "$top/.stamp-$ver"
+		fi
+	fi
+	# The -amd64 Makefile includes the -common one by its /usr/src path:
+	# point it at our copy instead (again on every run, in case the
+	# checkout moved).
+	sed -i "s|^include .*/\(linux-headers-[^/]*-common\)/Makefile\$|include $top/usr/src/\1/Makefile|" \
+		"$hdir/Makefile"
+	echo "$hdir"
+}
+
+# Warnings that count: any compiler or sparse diagnostic.
+check_log()
+{
+	local log=$1 what=$2 bad
+
+	bad=$(grep -cE '(warning|error):' "$log")
+	if [ "$bad" -ne 0 ]; then
+		grep -E '(warning|error):' "$log" | head -n 20
+		echo "$what: $bad diagnostic(s), see $log"
+		return 1
+	fi
+}
+
+build()
+{
+	local ver=$1 kdir mdir log=$KV_LOGS/build-$1.log
+
+	case $ver in
+	6.1)	kdir=$(headers_61) || return 1 ;;
+	6.12)	kdir=$(headers_612) || return 1 ;;
+	esac
+	mdir=$KV_BUILD/mod-$ver
+	kv_sync_sources "$mdir"
+	# Build from scratch each time so that every warning is seen again.
+	kv_kbuild "$kdir" "$mdir" clean > /dev/null 2>&1
+	echo "headers: $kdir" > "$log"
+	if ! kv_kbuild "$kdir" "$mdir" modules >> "$log" 2>&1; then
+		grep -E '(warning|error):' "$log" | head -n 20
+		echo "build-$ver: failed, see $log"
+		return 1
+	fi
+	check_log "$log" "build-$ver" || return 1
+	[ -f "$mdir/drivers/kvirtio/kvirtio.ko" ] || {
+		echo "build-$ver: no kvirtio.ko produced, see $log"
+		return 1
+	}
+	echo "build-$ver: ok ($mdir/drivers/kvirtio/kvirtio.ko)"
+}
+
+# Judge a sparse run: $1 stage name, $2 log, $3 make's exit status, $4 the
+# regex that marks project files in diagnostics.  Only diagnostics in
+# project files count; the log keeps everything.
+sparse_judge()
+{
+	local name=$1 log=$2 rc=$3 bad
+
+	bad=$(grep -E '(warning|error):' "$log" | grep -cE "$4")
+	if [ "$bad" -ne 0 ]; then
+		grep -E '(warning|error):' "$log" | grep -E "$4" | head -n 20
+		echo "$name: $bad diagnostic(s) in project files, see $log"
+		return 1
+	fi
+	if [ "$rc" -ne 0 ] || ! grep -q ' CHECK ' "$log"; then
+		tail -n 20 "$log"
+		echo "$name: build failed or nothing was checked, see $log"
+		return 1
+	fi
+	echo "$name: ok ($(grep -c ' CHECK ' "$log") files)"
+}
+
+# sparse over every project file of the module build (C=2 checks each
+# file whether or not it needs recompiling).  It reuses the 6.12 build's
+# copy, so after that build only sparse speaks.
+sparse_612()
+{
+	local kdir mdir=$KV_BUILD/mod-6.12 log=$KV_LOGS/sparse.log
+
+	command -v sparse > /dev/null ||
+		kv_die "sparse missing: run scripts/deps.sh headers"
+	kdir=$(headers_612) || return 1
+	kv_sync_sources "$mdir"
+	kv_kbuild "$kdir" "$mdir" C=2 modules > "$log" 2>&1
+	sparse_judge sparse "$log" $? "^($mdir/)?(drivers|kunit|include)/"
+}
+
+# The same over the UML KUnit build, which also compiles kunit/.
+sparse_uml()
+{
+	local bdir=$KV_BUILD/kunit log=$KV_LOGS/sparse-uml.log
+
+	[ -f "$bdir/.config" ] || {
+		echo "sparse-uml: no KUnit build in $bdir: run scripts/kunit.sh first"
+		return 1
+	}
+	kv_prepare_tree
+	make -C "$KV_TREE" ARCH=um O="$bdir" C=2 -j"$KV_JOBS" drivers/kvirtio/ > "$log" 2>&1
+	sparse_judge sparse-uml "$log" $? '(^|/)drivers/kvirtio/'
+}
+
+# All C sources and headers of the project, kernel and userspace alike:
+# tools/ follows kernel style too (see Documentation/testing.rst).
+project_c_files()
+{
+	(cd "$KV_ROOT" && find drivers kunit include tools \
+		\( -name .build -o -name '.*' -a ! -name . \) -prune -o \
+		-type f \( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' \
+		-print 2>/dev/null | sort)
+}
+
+checkpatch()
+{
+	local log=$KV_LOGS/checkpatch.log files
+
+	kv_prepare_tree
+	mapfile -t files < <(project_c_files)
+	[ ${#files[@]} -gt 0 ] || {
+		echo "checkpatch: no C files found"
+		return 1
+	}
+	if (cd "$KV_ROOT" && "$KV_TREE/scripts/checkpatch.pl" --no-tree --strict \
+	    --show-types --no-summary -f "${files[@]}") > "$log" 2>&1; then
+		echo "checkpatch: ok (${#files[@]} files)"
+		return 0
+	fi
+	grep -E '^(ERROR|WARNING|CHECK):' -A 2 "$log" | head -n 30
+	echo "checkpatch: $(grep -cE '^(ERROR|WARNING|CHECK):' "$log") message(s), see $log"
+	return 1
+}
+
+run()
+{
+	case $1 in
+	6.1|6.12)	build "$1" ;;
+	sparse)		sparse_612 ;;
+	sparse-uml)	sparse_uml ;;
+	checkpatch)	checkpatch ;;
+	*)		kv_die "unknown stage '$1'" ;;
+	esac
+}
+
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] && [ "${stages[0]}" != all ] ||
+	stages=(6.1 6.12 sparse checkpatch)
+rc=0
+for s in "${stages[@]}"; do
+	run "$s" || rc=1
+done
+exit $rc

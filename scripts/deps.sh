@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Install the Debian 12 packages that the named test stages need, and only
+# the missing ones: dpkg-query is asked first, and apt-get (update, then
+# install) runs only when something is missing.  Needs root for that.
+#
+#   scripts/deps.sh [GROUP...]     groups: base kunit headers tools fuzz e2e all
+#
+# With no group, "all" is assumed.
+set -euo pipefail
+
+pkgs_base="make gcc gcc-12 libc6-dev"
+# UML KUnit kernel: the kernel source and what building a kernel needs.
+pkgs_kunit="linux-source-6.12 xz-utils flex bison bc libelf-dev libssl-dev python3"
+# Out-of-tree module builds against Debian 6.1 and 6.12, sparse, checkpatch
+# (checkpatch comes from the linux-source tree, which needs perl).
+pkgs_headers="linux-headers-amd64 linux-source-6.12 xz-utils flex bison bc
+	libelf-dev libssl-dev pahole sparse rsync perl"
+# Userspace unit tests of the host-agnostic core.
+pkgs_tools=""
+# libFuzzer and the sanitizers' runtimes.
+pkgs_fuzz="clang libclang-rt-14-dev"
+# Nested testbed: Debian kernel under QEMU TCG, busybox initramfs.
+pkgs_e2e="qemu-system-x86 busybox-static cpio xz-utils zstd kmod"
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(all)
+
+want="$pkgs_base"
+for g in "${groups[@]}"; do
+	case $g in
+	base)		;;
+	kunit)		want+=" $pkgs_kunit" ;;
+	headers)	want+=" $pkgs_headers" ;;
+	tools)		want+=" $pkgs_tools" ;;
+	fuzz)		want+=" $pkgs_fuzz" ;;
+	e2e)		want+=" $pkgs_e2e" ;;
+	all)		want+=" $pkgs_kunit $pkgs_headers $pkgs_tools $pkgs_fuzz $pkgs_e2e" ;;
+	*)		echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in $(printf '%s\n' $want | sort -u); do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	[ "${status:0:2}" = ii ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all present for: ${groups[*]}"
+	exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+[ "$(id -u)" -eq 0 ] || {
+	echo "deps.sh: missing packages and not root; install them: ${missing[*]}" >&2
+	exit 1
+}
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Helpers shared by the kvirtio build and test scripts.  Source it, do not
+# run it.  Everything it creates lives under $KV_BUILD (the project's
+# .build/, gitignored); nothing is written outside the project.
+
+KV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+KV_BUILD=$KV_ROOT/.build
+KV_LOGS=$KV_BUILD/logs
+KV_TREE=$KV_BUILD/linux-6.12
+KV_SRC_TARBALL=${KV_SRC_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+KV_JOBS=${KV_JOBS:-$(nproc)}
+
+kv_die()
+{
+	echo "$(basename "$0"): $*" >&2
+	exit 1
+}
+
+kv_note()
+{
+	echo "== $*"
+}
+
+# Unpack the Debian 6.12 kernel source into .build/linux-6.12 once (a stamp
+# marks a complete extraction), then link this project in as
+# drivers/kvirtio and hook it into drivers/{Makefile,Kconfig}.  Every step
+# is idempotent, so reruns cost nothing.
+kv_prepare_tree()
+{
+	local stamp=$KV_TREE/.kvirtio-extracted
+
+	[ -r "$KV_SRC_TARBALL" ] ||
+		kv_die "$KV_SRC_TARBALL missing: run scripts/deps.sh kunit"
+	if [ ! -e "$stamp" ]; then
+		kv_note "extracting $KV_SRC_TARBALL into $KV_TREE"
+		rm -rf "$KV_TREE"
+		mkdir -p "$KV_TREE"
+		tar -xf "$KV_SRC_TARBALL" -C "$KV_TREE" --strip-components=1 ||
+			kv_die "extracting $KV_SRC_TARBALL failed"
+		touch "$stamp"
+	fi
+
+	# The link points at wherever this checkout lives now.
+	if [ "$(readlink "$KV_TREE/drivers/kvirtio")" != "$KV_ROOT" ]; then
+		rm -f "$KV_TREE/drivers/kvirtio"
+		ln -s "$KV_ROOT" "$KV_TREE/drivers/kvirtio"
+	fi
+	grep -qx 'obj-y += kvirtio/' "$KV_TREE/drivers/Makefile" ||
+		echo 'obj-y += kvirtio/' >> "$KV_TREE/drivers/Makefile"
+	grep -qx 'source "drivers/kvirtio/Kconfig"' "$KV_TREE/drivers/Kconfig" ||
+		echo 'source "drivers/kvirtio/Kconfig"' >> "$KV_TREE/drivers/Kconfig"
+}
+
+# Copy the project's sources (not .git, .build or build products) to $1,
+# keeping timestamps so that builds there stay incremental.
+kv_sync_sources()
+{
+	mkdir -p "$1"
+	rsync -a --delete \
+		--exclude=/.git --exclude=/.build --exclude=/out --exclude=/tools \
+		--exclude='*.o' --exclude='*.ko' --exclude='*.a' \
+		--exclude='*.mod' --exclude='*.mod.c' --exclude='.*.cmd' \
+		--exclude='*.o.d' --exclude=modules.order \
+		--exclude=Module.symvers \
+		"$KV_ROOT/" "$1/"
+}
