@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Build the L1 initramfs: busybox-static, Debian's KVM modules (irqbypass,
+# ccp, kvm, kvm-amd; decompressed, explicit load order), kvirtio.ko built
+# against the matching 6.12 headers, the static VMM, the L2 kernel (the
+# same vmlinuz) and the L2 initramfs, kvblk, and the scenario scripts.
+#
+#   scripts/e2e/l1-initramfs.sh [--with-qemu] [--no-module] [--no-vmm]
+#
+#   --with-qemu   also carry qemu-system-x86_64 (its libraries and
+#                 firmware): backend "qemu" becomes available in L1, the
+#                 userspace reference the kvirtio backends are compared to.
+#   --no-module   do not build or carry kvirtio.ko (testbed-only runs).
+#   --no-vmm      do not build or carry tools/vmm.
+#
+# Output: .build/e2e/out/l1-initrd.gz.  Missing pieces (no module or VMM
+# yet) are reported and left out; scenarios that need them then FAIL in L1.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+with_qemu=0 with_module=1 with_vmm=1
+for a in "$@"; do
+	case $a in
+	--with-qemu)	with_qemu=1 ;;
+	--no-module)	with_module=0 ;;
+	--no-vmm)	with_vmm=0 ;;
+	*)		e2e_die "unknown option $a" ;;
+	esac
+done
+
+[ -n "$(e2e_krel)" ] || "$E2E_DIR/fetch.sh"
+krel=$(e2e_krel)
+"$E2E_DIR/l2-initramfs.sh"
+
+root=$E2E_BUILD/l1-root
+rm -rf "$root"
+mkdir -p "$root/l2" "$root/e2e" "$root/lib"
+e2e_install_busybox "$root"
+e2e_install_modules "$root" irqbypass ccp kvm kvm-amd
+cp "$E2E_KERNEL/boot/vmlinuz-$krel" "$root/l2/vmlinuz"
+cp "$E2E_OUT/l2-initrd.gz" "$root/l2/initrd.gz"
+cp "$E2E_BUILD/guest/kvblk" "$root/bin/kvblk"
+install -m 0755 "$E2E_DIR/l1-init" "$root/init"
+install -m 0755 "$E2E_DIR/scenarios.sh" "$root/e2e/scenarios.sh"
+
+if [ $with_module -eq 1 ]; then
+	ko=$KV_ROOT/.build/mod-6.12/drivers/kvirtio/kvirtio.ko
+	if [ -x "$KV_ROOT/scripts/build-module.sh" ]; then
+		e2e_say "building kvirtio.ko against the 6.12 headers"
+		"$KV_ROOT/scripts/build-module.sh" 6.12 ||
+			e2e_say "WARNING: kvirtio.ko build failed (see .build/logs/build-6.12.log)"
+	fi
+	if [ -f "$ko" ]; then
+		vm=$(/sbin/modinfo -F vermagic "$ko" | cut -d' ' -f1)
+		[ "$vm" = "$krel" ] ||
+			e2e_die "kvirtio.ko vermagic $vm does not match the L1 kernel $krel"
+		cp "$ko" "$root/lib/kvirtio.ko"
+		e2e_say "kvirtio.ko: $vm"
+	else
+		e2e_say "WARNING: no kvirtio.ko: backend=kernel scenarios will FAIL"
+	fi
+fi
+
+if [ $with_vmm -eq 1 ]; then
+	vmm=
+	if [ -f "$KV_ROOT/tools/Makefile" ] &&
+	   grep -q '^vmm:' "$KV_ROOT/tools/Makefile"; then
+		e2e_say "building tools/vmm"
+		make -s -C "$KV_ROOT/tools" vmm || e2e_say "WARNING: make -C tools vmm failed"
+	fi
+	for c in "$KV_ROOT/.build/tools/vmm" "$KV_ROOT/tools/vmm/vmm" \
+		 "$KV_ROOT/.build/tools/vmm/vmm"; do
+		[ -f "$c" ] && [ -x "$c" ] && { vmm=$c; break; }
+	done
+	if [ -n "$vmm" ]; then
+		ldd "$vmm" > /dev/null 2>&1 &&
+			e2e_die "$vmm is dynamically linked: L1 has no libc"
+		cp "$vmm" "$root/bin/vmm"
+		e2e_say "vmm: $vmm"
+	else
+		e2e_say "WARNING: no tools/vmm binary: backend=kernel|user scenarios will FAIL"
+	fi
+fi
+
+if [ $with_qemu -eq 1 ]; then
+	q=$(command -v qemu-system-x86_64) || e2e_die "qemu-system-x86 missing"
+	cp "$q" "$root/bin/"
+	# The dynamic loader and every library, at the same paths.
+	for l in $(ldd "$q" | grep -oE '/[^ ]+'); do
+		mkdir -p "$root$(dirname "$l")"
+		cp -L "$l" "$root$l"
+	done
+	# Firmware that a q35 boot of a Linux kernel loads: qboot (fast,
+	# used by scenarios.sh) and SeaBIOS as the default, option ROMs.
+	mkdir -p "$root/usr/share/qemu"
+	for f in /usr/share/qemu/qboot.rom /usr/share/seabios/bios-256k.bin \
+		 /usr/share/qemu/kvmvapic.bin /usr/share/qemu/linuxboot_dma.bin; do
+		[ -e "$f" ] || e2e_die "$f missing (qemu-system-x86, seabios)"
+		cp -L "$f" "$root/usr/share/qemu/"
+	done
+	e2e_say "qemu: $q ($(du -sk "$root" | cut -f1) KiB tree)"
+fi
+
+e2e_pack "$root" "$E2E_OUT/l1-initrd.gz"
+e2e_say "L1 initramfs: $E2E_OUT/l1-initrd.gz ($(du -k "$E2E_OUT/l1-initrd.gz" | cut -f1) KiB)"

@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Boot the nested testbed and run end-to-end scenarios: Debian 6.12 as L1
+# under QEMU TCG (-cpu EPYC: emulated SVM, so L1 has kvm-amd), kvirtio.ko
+# and tools/vmm in L1, the same kernel as the L2 guest.
+#
+#   scripts/e2e/run.sh [options] [SCENARIO...]
+#
+#   --backends LIST   comma-separated: kernel,user (default) and/or qemu
+#   --with-qemu       build L1 with QEMU inside (needed for backend qemu)
+#   --timeout SEC     kill QEMU after SEC seconds (default: 120 + 150 per
+#                     scenario and backend)
+#   --no-build        reuse .build/e2e/out/l1-initrd.gz as it is
+#   --log FILE        serial log (default .build/e2e/out/serial.log)
+#
+# With no scenario, only the testbed is checked (L1 boots, KVM and the
+# module load).  Scenarios: probe rng blk verify discard flush ro mq reboot
+# kill leak lat demo (scripts/e2e/scenarios.sh).
+#
+# Prints every "E2E PASS/FAIL" line from L1 and ends with a summary; exits
+# 0 only if every expected scenario/backend passed.  A hung or crashed L1
+# is reported as FAIL for every scenario that did not report.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+backends=kernel,user with_qemu=0 timeout= build=1 log=$E2E_OUT/serial.log
+scen=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--backends)	backends=$2; shift ;;
+	--with-qemu)	with_qemu=1 ;;
+	--timeout)	timeout=$2; shift ;;
+	--no-build)	build=0 ;;
+	--log)		log=$2; shift ;;
+	-h|--help)	sed -n '3,24p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-*)		e2e_die "unknown option $1" ;;
+	*)		scen+=("$1") ;;
+	esac
+	shift
+done
+case ,$backends, in *,qemu,*) with_qemu=1 ;; esac
+
+nb=$(echo "$backends" | tr ',' '\n' | grep -c .)
+[ -n "$timeout" ] || timeout=$((120 + 150 * ${#scen[@]} * nb))
+# The leak scenario boots 20 guests per backend.
+for s in "${scen[@]}"; do
+	[ "$s" = leak ] && timeout=$((timeout + 20 * 40 * nb))
+done
+
+mkdir -p "$E2E_OUT"
+if [ $build -eq 1 ]; then
+	"$E2E_DIR/fetch.sh" || exit 1
+	opts=()
+	[ $with_qemu -eq 1 ] && opts+=(--with-qemu)
+	"$E2E_DIR/l1-initramfs.sh" "${opts[@]}" || exit 1
+fi
+krel=$(e2e_krel)
+kernel=$E2E_KERNEL/boot/vmlinuz-$krel
+initrd=$E2E_OUT/l1-initrd.gz
+[ -r "$kernel" ] && [ -r "$initrd" ] || e2e_die "no L1 kernel/initrd: run without --no-build"
+
+list=$(IFS=,; echo "${scen[*]}")
+append="console=ttyS0 panic=-1 quiet loglevel=4 kvt.scen=$list kvt.backends=$backends"
+# L1 needs room for 256 MiB guests, the tmpfs backing files and, with
+# QEMU inside, its 34 MB initramfs.
+mem=2048
+[ $with_qemu -eq 1 ] && mem=3072
+
+e2e_say "booting L1 under QEMU TCG (-cpu EPYC, $mem MiB, 2 vCPUs); timeout ${timeout}s; serial log $log"
+[ ${#scen[@]} -gt 0 ] && e2e_say "scenarios: ${scen[*]}; backends: $backends"
+start=$(date +%s)
+# timeout SIGKILLs QEMU (and with it L1 and everything in it) when L1
+# hangs: a hung L1 is a FAIL, never a hung make.
+timeout -s KILL "$timeout" \
+	qemu-system-x86_64 -machine q35 -cpu EPYC -m $mem -smp 2 \
+	-nographic -nic none -no-reboot -kernel "$kernel" -initrd "$initrd" \
+	-append "$append" < /dev/null 2>&1 |
+	grep --line-buffered -av "TCG doesn't support requested feature" |
+	sed -u -e 's/\r//g' -e 's/^.*\x1b\[2J//' | tee "$log" |
+	while IFS= read -r line; do
+		# Progress for the reader: results, L1 milestones and L2 lines.
+		case $line in
+		"E2E "*|"L1 "*|"  ["*)
+			printf '[%4ds] %s\n' $(($(date +%s) - start)) "$line" ;;
+		*"Kernel panic"*|*"BUG:"*|*"Oops"*)
+			printf '[%4ds] L1 console: %s\n' $(($(date +%s) - start)) "$line" ;;
+		esac
+	done
+qrc=${PIPESTATUS[0]}
+secs=$(($(date +%s) - start))
+
+# Results: every expected scenario/backend must have reported PASS.
+pass=0 fail=0
+if ! grep -q '^L1 KVM ok' "$log" && ! grep -q '^E2E FAIL l1/' "$log"; then
+	echo "E2E FAIL l1/boot: L1 never reported KVM (qemu rc=$qrc, see $log)"
+	fail=$((fail + 1))
+fi
+for s in "${scen[@]}"; do
+	for b in $(echo "$backends" | tr ',' ' '); do
+		if grep -qx "E2E PASS $s/$b" "$log"; then
+			pass=$((pass + 1))
+		elif ! grep -q "^E2E FAIL $s/$b" "$log"; then
+			if grep -q '^E2E L1 DONE' "$log"; then
+				echo "E2E FAIL $s/$b: no result reported by L1"
+			else
+				echo "E2E FAIL $s/$b: L1 hung or died before reporting (qemu rc=$qrc after ${secs}s)"
+			fi
+			fail=$((fail + 1))
+		else
+			fail=$((fail + 1))
+		fi
+	done
+done
+fail=$((fail + $(grep -c '^E2E FAIL l1/' "$log")))
+e2e_say "e2e: $pass passed, $fail failed in ${secs}s (serial log: $log)"
+[ $fail -eq 0 ]
