@@ -402,8 +402,8 @@ static int vq_avail_pending(struct kvirtio_queue *vq)
 	if (pending > vq->ring.size)
 		return vq_fail(vq, -ERANGE, "avail.idx too far ahead");
 	vq->avail_idx_shadow = avail_idx;
-	/* Ring entries below avail_idx must be read after avail_idx. */
 	if (pending)
+		/* Read ring entries below avail_idx only after avail_idx. */
 		virt_rmb();
 	return pending;
 }
@@ -516,6 +516,7 @@ void kvirtio_queue_flush(struct kvirtio_queue *vq)
 		return;
 	if (vq->used_idx == vq->published_used_idx)
 		return;
+	/* Buffer data and used elements before the index that covers them. */
 	virt_wmb();
 	WRITE_ONCE(vq->ring.used->idx, cpu_to_le16(vq->used_idx));
 	vq->published_used_idx = vq->used_idx;
@@ -544,6 +545,7 @@ bool kvirtio_queue_should_notify(struct kvirtio_queue *vq)
 
 	if (vq->state != KVIRTIO_QUEUE_READY)
 		return false;
+	/* used->idx store before the used_event / avail->flags load. */
 	virt_mb();
 	old = vq->signalled_used;
 	new = vq->published_used_idx;
