@@ -355,4 +355,11 @@ struct kvirtio_stats {
 
 #define KVIRTIO_DEVICE_GET_STATS	_IO(KVIRTIO_TYPE, 0x15)
 
+/*
+ * KVIRTIO_DEVICE_RESET: PCI function reset (VM reset): the virtio device
+ * is reset, config space, BAR addresses and the MSI-X table return to
+ * their power-on values.  Eventfds and the memory table stay.  No argument.
+ */
+#define KVIRTIO_DEVICE_RESET		_IO(KVIRTIO_TYPE, 0x16)
+
 #endif /* _UAPI_LINUX_KVIRTIO_H */

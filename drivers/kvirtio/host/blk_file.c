@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvirtio virtio-blk backend on a struct file.
+ *
+ * Reads and writes are asynchronous kiocbs: the guest segments are
+ * translated to the VMM's user addresses (the device's worker runs under
+ * kthread_use_mm() of the VMM, so they are valid) and handed to
+ * ->read_iter/->write_iter as an ITER_IOVEC iterator.  -EIOCBQUEUED means
+ * ->ki_complete runs later, possibly in interrupt context; any other
+ * return completed the request inline.  O_DIRECT on the file (IOCB_DIRECT)
+ * is honoured as the VMM opened it.
+ *
+ * Flush (vfs_fsync), discard and write-zeroes (vfs_fallocate) have no
+ * asynchronous form for files: they run synchronously in the worker that
+ * submits them and block that worker for their duration.
+ */
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/uio.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <linux/atomic.h>
+#include <linux/bvec.h>
+#include <linux/mm.h>
+#include <linux/err.h>
+
+#include "blk_file.h"
+#include "kmem.h"
+
+/* Zero pages written per call by the explicit write-zeroes fallback. */
+#define BF_ZERO_PAGES	16
+
+/**
+ * struct kvirtio_blk_file - a file as a virtio-blk backend
+ * @be: what the device sees
+ * @file: our reference to the backing file
+ * @inflight: requests between submit and the end of their completion
+ * @completions: bumped by every completion, for waiters
+ * @wq: waiters for @completions and @inflight
+ * @iov_cap: entries of each request's iovec array
+ * @is_reg: a regular file (freeze protection for writes)
+ */
+struct kvirtio_blk_file {
+	struct kvirtio_blk_backend be;
+	struct file *file;
+	atomic_t inflight;
+	atomic_t completions;
+	wait_queue_head_t wq;
+	u32 iov_cap;
+	bool is_reg;
+};
+
+/* Per-request state, in kvirtio_blk_req.backend_priv. */
+struct bf_req {
+	struct kiocb iocb;
+	struct kvirtio_blk_req *req;
+	struct kvirtio_blk_file *bf;
+	bool write;
+	struct iovec iov[];
+};
+
+static struct kvirtio_blk_file *to_bf(struct kvirtio_blk_backend *be)
+{
+	return container_of(be, struct kvirtio_blk_file, be);
+}
+
+static void bf_done(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req,
+		    u8 status, u32 bytes)
+{
+	kvirtio_blk_complete(req, status, bytes);
+	atomic_inc(&bf->completions);
+	/* Last touch of @bf: kvirtio_blk_file_destroy() waits for this. */
+	if (atomic_dec_and_test(&bf->inflight) || wq_has_sleeper(&bf->wq))
+		wake_up_all(&bf->wq);
+}
+
+/* ->ki_complete: any context, including hard interrupt. */
+static void bf_rw_complete(struct kiocb *iocb, long res)
+{
+	struct bf_req *r = container_of(iocb, struct bf_req, iocb);
+	struct kvirtio_blk_req *req = r->req;
+	u8 status = VIRTIO_BLK_S_OK;
+
+	if (r->write && r->bf->is_reg)
+		kiocb_end_write(iocb);
+	/* A short transfer is an error: the range was inside the disk. */
+	if (res < 0 || (u64)res != req->len)
+		status = VIRTIO_BLK_S_IOERR;
+	bf_done(r->bf, req, status, res > 0 ? (u32)res : 0);
+}
+
+/* Translate the guest segments into user iovecs. */
+static int bf_build_iov(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req,
+			struct bf_req *r, unsigned long *nr)
+{
+	unsigned long n = 0;
+	u16 i;
+
+	for (i = 0; i < req->nr_segs; i++) {
+		u64 gpa = req->segs[i].addr, left = req->segs[i].len;
+
+		while (left) {
+			void __user *uaddr;
+			u64 contig;
+			int ret;
+
+			ret = kvirtio_kmem_translate(req->mem, gpa, left, &uaddr,
+						     &contig);
+			if (ret)
+				return ret;
+			/* Pieces cut by region boundaries beyond the slack. */
+			if (n >= bf->iov_cap || !contig)
+				return -E2BIG;
+			r->iov[n].iov_base = uaddr;
+			r->iov[n].iov_len = contig;
+			n++;
+			gpa += contig;
+			left -= contig;
+		}
+	}
+	*nr = n;
+	return 0;
+}
+
+static int bf_submit_rw(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req)
+{
+	struct bf_req *r = req->backend_priv;
+	struct file *file = bf->file;
+	struct iov_iter iter;
+	unsigned long nr;
+	ssize_t ret;
+	int err;
+
+	err = bf_build_iov(bf, req, r, &nr);
+	if (err)
+		return err;
+	r->req = req;
+	r->bf = bf;
+	r->write = req->op == KVIRTIO_BLK_OP_WRITE;
+
+	init_sync_kiocb(&r->iocb, file);
+	r->iocb.ki_pos = req->offset;
+	r->iocb.ki_complete = bf_rw_complete;
+	if (r->write && req->sync)
+		r->iocb.ki_flags |= IOCB_DSYNC;
+
+	atomic_inc(&bf->inflight);
+	if (r->write) {
+		iov_iter_init(&iter, ITER_SOURCE, r->iov, nr, req->len);
+		if (bf->is_reg)
+			kiocb_start_write(&r->iocb);
+		ret = file->f_op->write_iter(&r->iocb, &iter);
+	} else {
+		iov_iter_init(&iter, ITER_DEST, r->iov, nr, req->len);
+		ret = file->f_op->read_iter(&r->iocb, &iter);
+	}
+	if (ret != -EIOCBQUEUED)
+		bf_rw_complete(&r->iocb, ret);
+	return 0;
+}
+
+/* Write zeroes by hand: the file system can neither zero nor punch. */
+static int bf_write_zero_pages(struct kvirtio_blk_file *bf, u64 off, u64 len,
+			       bool sync)
+{
+	struct bio_vec bv[BF_ZERO_PAGES];
+	struct iov_iter iter;
+	unsigned int i;
+
+	while (len) {
+		size_t chunk = min_t(u64, len, BF_ZERO_PAGES * PAGE_SIZE);
+		size_t left = chunk;
+		loff_t pos = off;
+		ssize_t ret;
+
+		for (i = 0; left; i++) {
+			size_t n = min_t(size_t, left, PAGE_SIZE);
+
+			bvec_set_page(&bv[i], ZERO_PAGE(0), n, 0);
+			left -= n;
+		}
+		iov_iter_bvec(&iter, ITER_SOURCE, bv, i, chunk);
+		ret = vfs_iter_write(bf->file, &iter, &pos,
+				     sync ? RWF_DSYNC : 0);
+		if (ret < 0)
+			return ret;
+		if (ret != chunk)
+			return -EIO;
+		off += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static int bf_zero_range(struct kvirtio_blk_file *bf, u64 off, u64 len,
+			 bool unmap)
+{
+	int ret;
+
+	ret = vfs_fallocate(bf->file, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+			    off, len);
+	if (ret != -EOPNOTSUPP)
+		return ret;
+	if (unmap) {
+		ret = vfs_fallocate(bf->file,
+				    FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				    off, len);
+		if (ret != -EOPNOTSUPP)
+			return ret;
+	}
+	return bf_write_zero_pages(bf, off, len, false);
+}
+
+/* Flush, discard and write-zeroes: synchronous, in the worker. */
+static int bf_submit_sync(struct kvirtio_blk_file *bf,
+			  struct kvirtio_blk_req *req)
+{
+	int ret = 0;
+	u16 i;
+
+	switch (req->op) {
+	case KVIRTIO_BLK_OP_FLUSH:
+		ret = vfs_fsync(bf->file, 1);
+		break;
+	case KVIRTIO_BLK_OP_DISCARD:
+		for (i = 0; i < req->nr_segs && !ret; i++) {
+			ret = vfs_fallocate(bf->file,
+					    FALLOC_FL_PUNCH_HOLE |
+					    FALLOC_FL_KEEP_SIZE,
+					    req->segs[i].addr, req->segs[i].len);
+			/* Discard is a hint: nothing to undo if unsupported. */
+			if (ret == -EOPNOTSUPP)
+				ret = 0;
+		}
+		break;
+	case KVIRTIO_BLK_OP_WRITE_ZEROES:
+		for (i = 0; i < req->nr_segs && !ret; i++)
+			ret = bf_zero_range(bf, req->segs[i].addr,
+					    req->segs[i].len, req->unmap);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	atomic_inc(&bf->inflight);
+	bf_done(bf, req, kvirtio_blk_errno_status(ret), 0);
+	return 0;
+}
+
+static int bf_submit(struct kvirtio_blk_backend *be, struct kvirtio_blk_req *req)
+{
+	struct kvirtio_blk_file *bf = to_bf(be);
+
+	if (req->op == KVIRTIO_BLK_OP_READ || req->op == KVIRTIO_BLK_OP_WRITE)
+		return bf_submit_rw(bf, req);
+	return bf_submit_sync(bf, req);
+}
+
+/* Sleep until a completion arrives, or 10 ms: the device polls its count. */
+static void bf_wait(struct kvirtio_blk_backend *be)
+{
+	struct kvirtio_blk_file *bf = to_bf(be);
+	int seen = atomic_read(&bf->completions);
+
+	wait_event_timeout(bf->wq, atomic_read(&bf->completions) != seen,
+			   msecs_to_jiffies(10));
+}
+
+static const struct kvirtio_blk_backend_ops bf_ops = {
+	.submit = bf_submit,
+	.wait = bf_wait,
+};
+
+/**
+ * kvirtio_blk_file_create() - a virtio-blk backend on @file
+ * @file: regular file or block device opened by the VMM; the backend takes
+ *	its own reference
+ * @capacity: bytes to expose, 0 for the whole file; never more than it
+ * @blk_size: logical block size, 0 for 512
+ * @read_only: refuse writes even if @file is writable
+ * @seg_max: the device's seg_max (sizes the per-request iovec array)
+ *
+ * A file not opened for writing is read-only.  The capacity is rounded
+ * down to whole blocks.
+ *
+ * Return: the backend or an ERR_PTR (-EINVAL for an unusable file or
+ * geometry, -ENOMEM).
+ */
+struct kvirtio_blk_backend *kvirtio_blk_file_create(struct file *file,
+						     u64 capacity,
+						     u32 blk_size,
+						     bool read_only,
+						     u32 seg_max)
+{
+	struct inode *host = file->f_mapping->host;
+	struct kvirtio_blk_file *bf;
+	umode_t mode = file_inode(file)->i_mode;
+	u64 size;
+
+	if (!S_ISREG(mode) && !S_ISBLK(mode))
+		return ERR_PTR(-EINVAL);
+	if (!(file->f_mode & FMODE_READ) || !file->f_op->read_iter ||
+	    !file->f_op->write_iter)
+		return ERR_PTR(-EINVAL);
+	if (!blk_size)
+		blk_size = 512;
+	if (blk_size < 512 || blk_size > 4096 || !is_power_of_2(blk_size) ||
+	    !seg_max || seg_max > KVIRTIO_BLK_SEG_MAX_FILE)
+		return ERR_PTR(-EINVAL);
+	/* For a block device the mapping's host is the bdev inode. */
+	size = i_size_read(host);
+	if (!capacity)
+		capacity = size;
+	if (capacity > size)
+		return ERR_PTR(-EINVAL);
+	capacity &= ~(u64)(blk_size - 1);
+	if (!capacity)
+		return ERR_PTR(-EINVAL);
+
+	bf = kzalloc(sizeof(*bf), GFP_KERNEL_ACCOUNT);
+	if (!bf)
+		return ERR_PTR(-ENOMEM);
+	bf->file = get_file(file);
+	bf->is_reg = S_ISREG(mode);
+	atomic_set(&bf->inflight, 0);
+	atomic_set(&bf->completions, 0);
+	init_waitqueue_head(&bf->wq);
+	/* Slack for segments that a memory region boundary cuts in two. */
+	bf->iov_cap = 2 * (seg_max + 2);
+
+	bf->be.ops = &bf_ops;
+	bf->be.capacity = capacity;
+	bf->be.blk_size = blk_size;
+	bf->be.read_only = read_only || !(file->f_mode & FMODE_WRITE);
+	bf->be.discard = !!file->f_op->fallocate;
+	bf->be.write_zeroes = true;
+	bf->be.zeroes_may_unmap = bf->is_reg && file->f_op->fallocate;
+	bf->be.req_priv_size = sizeof(struct bf_req) +
+			       bf->iov_cap * sizeof(struct iovec);
+	return &bf->be;
+}
+
+/**
+ * kvirtio_blk_file_destroy() - free a backend made by kvirtio_blk_file_create()
+ * @be: the backend; its device is destroyed already (or was never made)
+ *
+ * Waits until every completion has finished touching the backend, then
+ * drops the file reference.
+ */
+void kvirtio_blk_file_destroy(struct kvirtio_blk_backend *be)
+{
+	struct kvirtio_blk_file *bf;
+
+	if (!be)
+		return;
+	bf = to_bf(be);
+	wait_event(bf->wq, !atomic_read(&bf->inflight));
+	fput(bf->file);
+	kfree(bf);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kvirtio virtio-blk backend on a struct file (regular file or block
+ * device), kernel module only.
+ */
+#ifndef KVIRTIO_HOST_BLK_FILE_H
+#define KVIRTIO_HOST_BLK_FILE_H
+
+#include <linux/types.h>
+#include "../devices/blk_backend.h"
+
+struct file;
+
+struct kvirtio_blk_backend *kvirtio_blk_file_create(struct file *file,
+						     u64 capacity,
+						     u32 blk_size,
+						     bool read_only,
+						     u32 seg_max);
+void kvirtio_blk_file_destroy(struct kvirtio_blk_backend *be);
+
+#endif /* KVIRTIO_HOST_BLK_FILE_H */

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kvirtio KVM/Linux host layer: internal interfaces between the misc
+ * device, the device fds, eventfds, workers and guest memory.
+ *
+ * Lifetime of one device (struct kvirtio_hdev), owned by its anon fd:
+ *   create: mm referenced, type constructor, transport, debugfs entry
+ *   DRIVER_OK seen after a config write: worker threads start
+ *   config writes: workers parked around the transport call
+ *   reset seen (DRIVER_OK cleared): workers stop
+ *   release: kick hooks removed -> workers stopped -> transport destroyed
+ *	(queue_disable completes in-flight I/O, rings unmapped) -> irq
+ *	eventfds dropped -> memory table freed -> mm dropped
+ */
+#ifndef KVIRTIO_HOST_H
+#define KVIRTIO_HOST_H
+
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
+#include <linux/poll.h>
+#include <linux/workqueue.h>
+#include <linux/eventfd.h>
+#include <uapi/linux/kvirtio.h>
+
+#include "../virtio_dev.h"
+#include "../virtio_pci.h"
+#include "kmem.h"
+
+struct dentry;
+
+/* Live objects of the whole module, for leak checks (debugfs "live"). */
+struct kvirtio_live_counters {
+	atomic_long_t devices;
+	atomic_long_t pinned_pages;
+	atomic_long_t mapped_rings;
+	atomic_long_t workers;
+	atomic_long_t kick_fds;
+	atomic_long_t irq_fds;
+};
+
+extern struct kvirtio_live_counters kvirtio_live;
+
+/* Module parameters: defaults for new devices. */
+extern unsigned int kvirtio_budget_requests;
+extern unsigned int kvirtio_budget_kbytes;
+extern unsigned int kvirtio_busy_poll_us;
+extern bool kvirtio_worker_per_queue;
+
+/* ---- statistics ----------------------------------------------------- */
+
+/* Per-device counters; updated from any context. */
+struct kvirtio_hstats {
+	atomic64_t requests;
+	atomic64_t bytes;
+	atomic64_t kicks;
+	atomic64_t interrupts;
+	atomic64_t errors;
+	atomic64_t wakeups;
+	atomic64_t budget_exhausted;
+	atomic64_t poll_hits;
+};
+
+/* ---- workers -------------------------------------------------------- */
+
+/* Options the worker reads on every pass (READ_ONCE). */
+struct kvirtio_wopts {
+	u32 busy_poll_us;
+	u32 budget_requests;
+	u64 budget_bytes;
+	bool per_queue;
+};
+
+struct kvirtio_worker;
+
+/**
+ * struct kvirtio_workers - the worker threads of one device
+ * @vdev: the device (ops->process_queue, transport->queue_interrupt)
+ * @mm: the creator's mm, used with kthread_use_mm (caller keeps it alive)
+ * @opts: current options
+ * @stats: counters
+ * @name_id: number in the thread names
+ * @nr: threads running (0: stopped)
+ * @w: the threads; queue q belongs to w[q % nr]
+ * @running: threads exist
+ * @paused: threads are parked
+ * @lock: protects @w, @nr and @running against concurrent kicks
+ */
+struct kvirtio_workers {
+	struct kvirtio_device *vdev;
+	struct mm_struct *mm;
+	struct kvirtio_wopts opts;
+	struct kvirtio_hstats *stats;
+	int name_id;
+	unsigned int nr;
+	struct kvirtio_worker *w[KVIRTIO_MAX_QUEUES];
+	bool running;
+	bool paused;
+	spinlock_t lock;
+};
+
+void kvirtio_workers_init(struct kvirtio_workers *ws,
+			  struct kvirtio_device *vdev, struct mm_struct *mm,
+			  struct kvirtio_hstats *stats, int name_id);
+int kvirtio_workers_start(struct kvirtio_workers *ws);
+void kvirtio_workers_stop(struct kvirtio_workers *ws);
+void kvirtio_workers_pause(struct kvirtio_workers *ws);
+void kvirtio_workers_resume(struct kvirtio_workers *ws);
+void kvirtio_workers_kick(struct kvirtio_workers *ws, u16 qid);
+void kvirtio_workers_kick_all(struct kvirtio_workers *ws);
+int kvirtio_workers_run_queue(struct kvirtio_workers *ws, u16 qid,
+			      bool *more);
+
+/* ---- eventfds ------------------------------------------------------- */
+
+struct kvirtio_hdev;
+
+/* A kick eventfd hooked like KVM's irqfd: its wakeup kicks a queue. */
+struct kvirtio_kick {
+	struct kvirtio_hdev *hdev;
+	u16 qid;
+	struct eventfd_ctx *ctx;
+	wait_queue_entry_t wait;
+	poll_table pt;
+	wait_queue_head_t *wqh;
+};
+
+/* INTx: trigger eventfd plus the resample eventfd's hook. */
+struct kvirtio_intx {
+	struct eventfd_ctx __rcu *trigger;
+	struct eventfd_ctx *resample;
+	wait_queue_entry_t wait;
+	poll_table pt;
+	wait_queue_head_t *wqh;
+	struct work_struct resample_work;
+	atomic_t level;
+};
+
+int kvirtio_kick_attach(struct kvirtio_hdev *hdev, u16 qid, int fd);
+void kvirtio_kick_detach(struct kvirtio_hdev *hdev, u16 qid);
+int kvirtio_irq_set(struct kvirtio_hdev *hdev,
+		    const struct kvirtio_irq_fd *arg);
+void kvirtio_irq_release_all(struct kvirtio_hdev *hdev);
+void kvirtio_irq_signal(struct eventfd_ctx *ctx);
+void kvirtio_intx_init(struct kvirtio_hdev *hdev);
+
+extern const struct kvirtio_pci_host_ops kvirtio_host_pci_ops;
+
+/* ---- devices -------------------------------------------------------- */
+
+/**
+ * struct kvirtio_hdev_type - one device type the host can create
+ * @type: KVIRTIO_DEV_*
+ * @name: for logs
+ * @create: build the device from the creation arguments (already checked
+ *	for reserved fields); may take references (backing file)
+ * @destroy: undo @create; the transport is gone and no queue runs
+ */
+struct kvirtio_hdev_type {
+	u32 type;
+	const char *name;
+	int (*create)(struct kvirtio_hdev *hdev,
+		      const struct kvirtio_create_device *args);
+	void (*destroy)(struct kvirtio_hdev *hdev);
+};
+
+const struct kvirtio_hdev_type *kvirtio_hdev_type_find(u32 type);
+
+/**
+ * struct kvirtio_hdev - one device behind an anon fd
+ * @vdev: the device, built by @type
+ * @type: its type
+ * @type_priv: the type's state (e.g. the blk file backend)
+ * @vp: the virtio-pci transport
+ * @mem: guest memory
+ * @mm: the creator's mm (mmget for the device's lifetime, like vhost)
+ * @lock: serializes ioctls and region accesses (the transport's config path)
+ * @kick: per-queue kick eventfds (NULL: none)
+ * @msix: per-vector irq eventfds
+ * @intx: INTx eventfds
+ * @workers: worker threads
+ * @stats: counters
+ * @id: device number (debugfs, thread names)
+ * @node: on the global device list
+ * @dbg: debugfs directory
+ * @notify_lo: start of the notify area in file offsets (no worker pause)
+ * @notify_hi: end of the notify area
+ */
+struct kvirtio_hdev {
+	struct kvirtio_device *vdev;
+	const struct kvirtio_hdev_type *type;
+	void *type_priv;
+	struct kvirtio_pci vp;
+	struct kvirtio_kmem mem;
+	struct mm_struct *mm;
+	struct mutex lock;
+	struct kvirtio_kick *kick[KVIRTIO_MAX_QUEUES];
+	struct eventfd_ctx __rcu **msix;
+	u16 num_msix;
+	struct kvirtio_intx intx;
+	struct kvirtio_workers workers;
+	struct kvirtio_hstats stats;
+	int id;
+	struct list_head node;
+	struct dentry *dbg;
+};
+
+long kvirtio_create_device(const struct kvirtio_create_device __user *uarg);
+long kvirtio_hdev_ioctl(struct kvirtio_hdev *hdev, unsigned int cmd,
+			void __user *argp);
+ssize_t kvirtio_hdev_rw(struct kvirtio_hdev *hdev, char __user *buf,
+			size_t count, loff_t pos, bool write);
+struct kvirtio_hdev *kvirtio_hdev_from_file(struct file *file);
+
+/* ---- debugfs -------------------------------------------------------- */
+
+void kvirtio_debugfs_init(void);
+void kvirtio_debugfs_exit(void);
+void kvirtio_debugfs_add(struct kvirtio_hdev *hdev);
+void kvirtio_debugfs_remove(struct kvirtio_hdev *hdev);
+void kvirtio_stats_fill(struct kvirtio_hdev *hdev, struct kvirtio_stats *st);
+
+/* Devices currently alive (for debugfs and tests). */
+extern struct mutex kvirtio_devices_lock;
+extern struct list_head kvirtio_devices;
+
+#endif /* KVIRTIO_HOST_H */

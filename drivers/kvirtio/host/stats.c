@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvirtio statistics: live-object counters of the module and per-device
+ * counters, in debugfs (kvirtio/live, kvirtio/<id>/stats) and through
+ * KVIRTIO_DEVICE_GET_STATS.  The e2e leak checks read "live": every
+ * counter is back to 0 once every device fd is closed.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "host.h"
+
+struct kvirtio_live_counters kvirtio_live;
+
+static struct dentry *kvirtio_dbg_root;
+
+/* Requests popped and not yet completed, over every live device. */
+static u64 live_inflight(void)
+{
+	struct kvirtio_hdev *hdev;
+	u64 sum = 0;
+	u16 q;
+
+	mutex_lock(&kvirtio_devices_lock);
+	list_for_each_entry(hdev, &kvirtio_devices, node)
+		for (q = 0; q < hdev->vdev->num_queues; q++)
+			sum += READ_ONCE(hdev->vdev->queues[q].inflight);
+	mutex_unlock(&kvirtio_devices_lock);
+	return sum;
+}
+
+static int live_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "devices %ld\n", atomic_long_read(&kvirtio_live.devices));
+	seq_printf(m, "pinned_pages %ld\n",
+		   atomic_long_read(&kvirtio_live.pinned_pages));
+	seq_printf(m, "mapped_rings %ld\n",
+		   atomic_long_read(&kvirtio_live.mapped_rings));
+	seq_printf(m, "workers %ld\n", atomic_long_read(&kvirtio_live.workers));
+	seq_printf(m, "kick_fds %ld\n", atomic_long_read(&kvirtio_live.kick_fds));
+	seq_printf(m, "irq_fds %ld\n", atomic_long_read(&kvirtio_live.irq_fds));
+	seq_printf(m, "inflight %llu\n", live_inflight());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(live);
+
+/**
+ * kvirtio_stats_fill - the counters of KVIRTIO_DEVICE_GET_STATS
+ * @hdev: the device
+ * @st: filled in (argsz and flags are left alone)
+ */
+void kvirtio_stats_fill(struct kvirtio_hdev *hdev, struct kvirtio_stats *st)
+{
+	struct kvirtio_hstats *s = &hdev->stats;
+
+	st->requests = atomic64_read(&s->requests);
+	st->bytes = atomic64_read(&s->bytes);
+	st->kicks = atomic64_read(&s->kicks);
+	st->interrupts = atomic64_read(&s->interrupts);
+	st->errors = atomic64_read(&s->errors);
+	st->wakeups = atomic64_read(&s->wakeups);
+	st->budget_exhausted = atomic64_read(&s->budget_exhausted);
+	st->poll_hits = atomic64_read(&s->poll_hits);
+	st->pinned_pages = atomic_long_read(&hdev->mem.pinned_pages);
+	st->mapped_rings = READ_ONCE(hdev->mem.nr_maps);
+}
+
+static int dev_stats_show(struct seq_file *m, void *v)
+{
+	struct kvirtio_hdev *hdev = m->private;
+	struct kvirtio_stats st = {};
+
+	kvirtio_stats_fill(hdev, &st);
+	seq_printf(m, "type %s\n", hdev->type->name);
+	seq_printf(m, "requests %llu\nbytes %llu\nkicks %llu\n", st.requests,
+		   st.bytes, st.kicks);
+	seq_printf(m, "interrupts %llu\nerrors %llu\nwakeups %llu\n",
+		   st.interrupts, st.errors, st.wakeups);
+	seq_printf(m, "budget_exhausted %llu\npoll_hits %llu\n",
+		   st.budget_exhausted, st.poll_hits);
+	seq_printf(m, "pinned_pages %llu\nmapped_rings %llu\n", st.pinned_pages,
+		   st.mapped_rings);
+	seq_printf(m, "workers %u\n", READ_ONCE(hdev->workers.nr));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dev_stats);
+
+void kvirtio_debugfs_add(struct kvirtio_hdev *hdev)
+{
+	char name[16];
+
+	if (IS_ERR_OR_NULL(kvirtio_dbg_root))
+		return;
+	snprintf(name, sizeof(name), "%d", hdev->id);
+	hdev->dbg = debugfs_create_dir(name, kvirtio_dbg_root);
+	debugfs_create_file("stats", 0444, hdev->dbg, hdev, &dev_stats_fops);
+}
+
+/* Waits for readers of the device's files before the device goes away. */
+void kvirtio_debugfs_remove(struct kvirtio_hdev *hdev)
+{
+	debugfs_remove(hdev->dbg);
+	hdev->dbg = NULL;
+}
+
+void kvirtio_debugfs_init(void)
+{
+	kvirtio_dbg_root = debugfs_create_dir("kvirtio", NULL);
+	debugfs_create_file("live", 0444, kvirtio_dbg_root, NULL, &live_fops);
+}
+
+void kvirtio_debugfs_exit(void)
+{
+	debugfs_remove(kvirtio_dbg_root);
+	kvirtio_dbg_root = NULL;
+}
