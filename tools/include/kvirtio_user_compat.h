@@ -25,7 +25,8 @@
  *    (spin_lock_irqsave() just stores 0 in its flags);
  *  - logging: pr_debug (only with DEBUG), pr_info, pr_warn, pr_err and
  *    their _ratelimited forms on stderr; define KVIRTIO_USER_QUIET to
- *    silence all of them (the fuzzer does);
+ *    silence all of them (the fuzzer does), or set KVIRTIO_QUIET in the
+ *    environment (the userspace tests do);
  *  - WARN_ON/WARN_ON_ONCE print and evaluate to the condition (the core
  *    must never use them on guest input); BUILD_BUG_ON is a static assert;
  *  - the virtio UAPI headers (virtio_ring.h, virtio_config.h,
@@ -271,12 +272,32 @@ static inline bool is_power_of_2(unsigned long n)
 
 /* ---- Logging ------------------------------------------------------------ */
 
+/*
+ * Messages go to stderr unless KVIRTIO_USER_QUIET is defined at build time
+ * or the KVIRTIO_QUIET environment variable is set at run time (tests
+ * that break queues on purpose set it).
+ */
 #ifdef KVIRTIO_USER_QUIET
-#define __kv_log(fmt, ...) \
-	do { if (0) fprintf(stderr, fmt, ##__VA_ARGS__); } while (0)
+static inline bool __kv_quiet(void)
+{
+	return true;
+}
 #else
-#define __kv_log(fmt, ...)	fprintf(stderr, fmt, ##__VA_ARGS__)
+static inline bool __kv_quiet(void)
+{
+	static int quiet = -1;
+
+	if (quiet < 0)
+		quiet = getenv("KVIRTIO_QUIET") != NULL;
+	return quiet;
+}
 #endif
+
+#define __kv_log(fmt, ...) \
+	do { \
+		if (!__kv_quiet()) \
+			fprintf(stderr, fmt, ##__VA_ARGS__); \
+	} while (0)
 
 #ifndef pr_fmt
 #define pr_fmt(fmt)		fmt
