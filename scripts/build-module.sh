@@ -8,8 +8,11 @@
 #   scripts/build-module.sh sparse       sparse (C=2) against the 6.12 headers
 #   scripts/build-module.sh sparse-uml   sparse (C=2) in the UML KUnit build,
 #                                        so the KUnit suites are checked too
-#   scripts/build-module.sh checkpatch   checkpatch.pl --strict on all C files
-#   scripts/build-module.sh [all]        6.1, 6.12, sparse, checkpatch
+#   scripts/build-module.sh checkpatch   checkpatch.pl --strict on kernel code
+#                                        (drivers/, kunit/, include/)
+#   scripts/build-module.sh checkpatch-tools   the same on tools/ (userspace)
+#   scripts/build-module.sh [all]        6.1, 6.12, sparse, checkpatch,
+#                                        checkpatch-tools
 #
 # Each build works on its own rsync'ed copy of the sources in
 # .build/mod-<ver>, so object files never clash and the work tree stays
@@ -180,33 +183,43 @@ sparse_uml()
 	sparse_judge sparse-uml "$log" $? '(^|/)drivers/kvirtio/'
 }
 
-# All C sources and headers of the project, kernel and userspace alike:
-# tools/ follows kernel style too (see Documentation/testing.rst).
-project_c_files()
+# C sources and headers below the given directories.
+c_files()
 {
-	(cd "$KV_ROOT" && find drivers kunit include tools \
+	(cd "$KV_ROOT" && find "$@" \
 		\( -name .build -o -name '.*' -a ! -name . \) -prune -o \
 		-type f \( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' \
 		-print 2>/dev/null | sort)
 }
 
+# Kernel code must be checkpatch --strict clean, without exceptions.
+# Userspace code in tools/ follows kernel style too, minus the rules that
+# only make sense inside the kernel: its headers have no __packed,
+# __printf or BIT_ULL(), and it names libc's PRIu64 & co.  The compat
+# header tools/include/ is skipped: it re-creates kernel primitives
+# (barriers, volatile accesses, typedefs, EXPORT_SYMBOL) on purpose.
 checkpatch()
 {
-	local log=$KV_LOGS/checkpatch.log files
+	local name=$1 log=$KV_LOGS/$1.log files opts=()
 
 	kv_prepare_tree
-	mapfile -t files < <(project_c_files)
+	if [ "$name" = checkpatch ]; then
+		mapfile -t files < <(c_files drivers kunit include)
+	else
+		mapfile -t files < <(c_files tools | grep -v '^tools/include/')
+		opts=(--ignore PREFER_DEFINED_ATTRIBUTE_MACRO,BIT_MACRO,CAMELCASE)
+	fi
 	[ ${#files[@]} -gt 0 ] || {
-		echo "checkpatch: no C files found"
+		echo "$name: no C files found"
 		return 1
 	}
 	if (cd "$KV_ROOT" && "$KV_TREE/scripts/checkpatch.pl" --no-tree --strict \
-	    --show-types --no-summary -f "${files[@]}") > "$log" 2>&1; then
-		echo "checkpatch: ok (${#files[@]} files)"
+	    --show-types --no-summary "${opts[@]}" -f "${files[@]}") > "$log" 2>&1; then
+		echo "$name: ok (${#files[@]} files)"
 		return 0
 	fi
 	grep -E '^(ERROR|WARNING|CHECK):' -A 2 "$log" | head -n 30
-	echo "checkpatch: $(grep -cE '^(ERROR|WARNING|CHECK):' "$log") message(s), see $log"
+	echo "$name: $(grep -cE '^(ERROR|WARNING|CHECK):' "$log") message(s), see $log"
 	return 1
 }
 
@@ -216,14 +229,14 @@ run()
 	6.1|6.12)	build "$1" ;;
 	sparse)		sparse_612 ;;
 	sparse-uml)	sparse_uml ;;
-	checkpatch)	checkpatch ;;
+	checkpatch|checkpatch-tools) checkpatch "$1" ;;
 	*)		kv_die "unknown stage '$1'" ;;
 	esac
 }
 
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] && [ "${stages[0]}" != all ] ||
-	stages=(6.1 6.12 sparse checkpatch)
+	stages=(6.1 6.12 sparse checkpatch checkpatch-tools)
 rc=0
 for s in "${stages[@]}"; do
 	run "$s" || rc=1

@@ -5,8 +5,8 @@
 #
 #   scripts/check.sh [STAGE...]      default: every stage, in this order
 #
-# Stages: deps build-6.1 build-6.12 sparse checkpatch tools-test kunit
-#         sparse-uml kunit-kasan fuzz e2e
+# Stages: deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
+#         tools-test kunit sparse-uml kunit-kasan fuzz e2e
 #
 # Each stage logs to .build/logs/<stage>.log (the scripts called keep their
 # console output in <stage>.out next to it), prints one result line, and a
@@ -21,8 +21,8 @@ set -uo pipefail
 cd "$KV_ROOT" || exit 1
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-all_stages=(deps build-6.1 build-6.12 sparse checkpatch tools-test kunit
-	sparse-uml kunit-kasan fuzz e2e)
+all_stages=(deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
+	tools-test kunit sparse-uml kunit-kasan fuzz e2e)
 
 passed=0
 failed=0
@@ -169,6 +169,7 @@ run_stage()
 	build-6.12)	stage_module build-6.12 6.12 ;;
 	sparse)		stage_module sparse sparse ;;
 	checkpatch)	stage_module checkpatch checkpatch ;;
+	checkpatch-tools) stage_module checkpatch-tools checkpatch-tools ;;
 	tools-test)	stage_tools_test ;;
 	kunit)		stage_kunit kunit ;;
 	sparse-uml)	stage_module sparse-uml sparse-uml ;;
@@ -178,6 +179,11 @@ run_stage()
 	esac
 }
 
+case ${1:-} in
+-h|--help)
+	sed -n '4,/^[^#]/{/^#/p}' "$0" | sed 's/^# \?//'
+	exit 0 ;;
+esac
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all_stages[@]}")
 for s in "${stages[@]}"; do
