@@ -90,28 +90,33 @@ timeout -s KILL "$timeout" \
 qrc=${PIPESTATUS[0]}
 secs=$(($(date +%s) - start))
 
-# Results: every expected scenario/backend must have reported PASS.
+# Results: one bare "E2E PASS|FAIL scenario/backend" line per expected
+# pair (scripts/check.sh counts them); progress lines above carry a
+# [time] prefix and do not count.
 pass=0 fail=0
+echo "== results"
 if ! grep -q '^L1 KVM ok' "$log" && ! grep -q '^E2E FAIL l1/' "$log"; then
 	echo "E2E FAIL l1/boot: L1 never reported KVM (qemu rc=$qrc, see $log)"
 	fail=$((fail + 1))
 fi
+grep '^E2E FAIL l1/' "$log" && fail=$((fail + $(grep -c '^E2E FAIL l1/' "$log")))
 for s in "${scen[@]}"; do
 	for b in $(echo "$backends" | tr ',' ' '); do
 		if grep -qx "E2E PASS $s/$b" "$log"; then
+			echo "E2E PASS $s/$b"
 			pass=$((pass + 1))
-		elif ! grep -q "^E2E FAIL $s/$b" "$log"; then
-			if grep -q '^E2E L1 DONE' "$log"; then
-				echo "E2E FAIL $s/$b: no result reported by L1"
-			else
-				echo "E2E FAIL $s/$b: L1 hung or died before reporting (qemu rc=$qrc after ${secs}s)"
-			fi
-			fail=$((fail + 1))
+			continue
+		fi
+		fail=$((fail + 1))
+		if grep -q "^E2E FAIL $s/$b:" "$log"; then
+			grep -m1 "^E2E FAIL $s/$b:" "$log"
+		elif grep -q '^E2E L1 DONE' "$log"; then
+			echo "E2E FAIL $s/$b: no result reported by L1"
 		else
-			fail=$((fail + 1))
+			echo "E2E FAIL $s/$b: L1 hung or died before reporting (qemu rc=$qrc after ${secs}s)"
 		fi
 	done
 done
-fail=$((fail + $(grep -c '^E2E FAIL l1/' "$log")))
+grep '^E2E LAT ' "$log"
 e2e_say "e2e: $pass passed, $fail failed in ${secs}s (serial log: $log)"
 [ $fail -eq 0 ]

@@ -99,36 +99,41 @@ vm_exec()
 	exit 127
 }
 
+# Seconds since L1 booted (integer).  Deadlines use it rather than
+# counting sleeps: a short sleep under TCG is not a reliable clock.
+now() { cut -d. -f1 /proc/uptime; }
+
+# Is pid $1 still running (not a zombie)?
+alive()
+{
+	kill -0 $1 2>/dev/null && ! grep -q '^State:.*Z' /proc/$1/status 2>/dev/null
+}
+
 # Wait for pid $1 at most $2 seconds; SIGKILL it on timeout.  Returns its
 # exit status, 124 on timeout.
 wait_pid()
 {
-	pid=$1 t=$(($2 * 10))
-	while [ $t -gt 0 ] && kill -0 $pid 2>/dev/null; do
-		# A zombie still answers kill -0: reap it through wait below.
-		grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null && break
-		sleep 0.1
-		t=$((t - 1))
+	wp_end=$(($(now) + $2))
+	while alive $1 && [ $(now) -lt $wp_end ]; do
+		sleep 0.2
 	done
-	if kill -0 $pid 2>/dev/null &&
-	   ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null; then
-		kill -9 $pid 2>/dev/null
-		wait $pid 2>/dev/null
+	if alive $1; then
+		kill -9 $1 2>/dev/null
+		wait $1 2>/dev/null
 		return 124
 	fi
-	wait $pid
+	wait $1
 }
 
 # Wait until file $1 has a line matching $2, at most $3 seconds, while pid
 # $4 lives.
 wait_line()
 {
-	t=$(($3 * 10))
-	while [ $t -gt 0 ]; do
+	wl_end=$(($(now) + $3))
+	while [ $(now) -lt $wl_end ]; do
 		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 $4 2>/dev/null || { grep -q "$2" "$1"; return; }
-		sleep 0.1
-		t=$((t - 1))
+		alive $4 || { grep -q "$2" "$1"; return; }
+		sleep 0.2
 	done
 	return 1
 }
@@ -189,13 +194,12 @@ guest_bg()
 # device release may run from a worker, so give it a few seconds.
 settled()
 {
-	t=50
-	while [ $t -gt 0 ]; do
+	st_end=$(($(now) + 5))
+	while :; do
 		[ "$(pins)" = "$PINS0" ] && ! live_nonzero && return 0
-		sleep 0.1
-		t=$((t - 1))
+		[ $(now) -lt $st_end ] || return 1
+		sleep 0.2
 	done
-	return 1
 }
 
 # ---------------------------------------------------------------------

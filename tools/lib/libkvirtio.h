@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libkvirtio: wire a kvirtio in-kernel virtio device into any KVM VMM.
+ *
+ * A VMM that already emulates a PCI bus adds a kvirtio device in a few
+ * calls:
+ *
+ *	ctl = kvirtio_open();
+ *	kvirtio_dev_create_blk(ctl, file_fd, false, 4, &dev);
+ *	info = kvirtio_dev_info(dev);           // BAR sizes, notify, MSI-X
+ *	kvirtio_dev_set_mem_table(dev, regions, n);
+ *	... place the BARs (config writes), then:
+ *	kvirtio_dev_attach_kvm(dev, vm_fd, notify_bar_gpa, gsi_base);
+ *	... on config/BAR exits: kvirtio_dev_config_read/write(),
+ *	    kvirtio_dev_bar_read/write();
+ *	... when the guest programs MSI-X: kvirtio_dev_msix_route() for each
+ *	    vector into the VMM's KVM_SET_GSI_ROUTING table;
+ *	kvirtio_dev_destroy(dev);
+ *
+ * After attach, queue kicks reach the kernel through KVM ioeventfds and
+ * interrupts leave through KVM irqfds: the data path never exits to the
+ * VMM.  The KVM helpers (kvirtio_kvm_*) are independent of /dev/kvirtio
+ * and serve a VMM's own userspace devices as well.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno
+ * on failure; none prints anything.  A struct kvirtio_dev is not
+ * thread-safe for config accesses: serialize them per device, as PCI
+ * config and BAR accesses of one function are in any VMM.
+ */
+#ifndef LIBKVIRTIO_H
+#define LIBKVIRTIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+#include <linux/kvirtio.h>
+
+#define KVIRTIO_DEV_PATH	"/dev/kvirtio"
+
+/* ---- KVM helpers ------------------------------------------------------ */
+
+/**
+ * kvirtio_kvm_ioeventfd() - (un)register an eventfd for guest writes
+ * @vm_fd: KVM VM fd
+ * @addr: guest-physical MMIO address
+ * @len: access length to match (1, 2, 4, 8), or 0 for any
+ * @efd: eventfd
+ * @datamatch: match only writes of @data
+ * @data: value for @datamatch
+ * @assign: true to register, false to remove
+ *
+ * Return: 0 or a negative errno.
+ */
+int kvirtio_kvm_ioeventfd(int vm_fd, uint64_t addr, uint32_t len, int efd,
+			  bool datamatch, uint64_t data, bool assign);
+
+/**
+ * kvirtio_kvm_irqfd() - (un)bind an eventfd to a KVM GSI
+ * @vm_fd: KVM VM fd
+ * @gsi: the GSI (give it an MSI route with KVM_SET_GSI_ROUTING)
+ * @efd: eventfd
+ * @assign: true to bind, false to unbind
+ *
+ * Return: 0 or a negative errno.
+ */
+int kvirtio_kvm_irqfd(int vm_fd, uint32_t gsi, int efd, bool assign);
+
+/**
+ * kvirtio_kvm_msi_route() - fill an MSI routing entry
+ * @e: the entry
+ * @gsi: the GSI
+ * @addr: MSI message address
+ * @data: MSI message data
+ */
+void kvirtio_kvm_msi_route(struct kvm_irq_routing_entry *e, uint32_t gsi,
+			   uint64_t addr, uint32_t data);
+
+/**
+ * kvirtio_kvm_irqchip_routes() - x86 default PIC and IOAPIC routes
+ * @e: room for at least 40 entries
+ *
+ * KVM_SET_GSI_ROUTING replaces the whole table: a VMM with the in-kernel
+ * irqchip must pass these along with its MSI routes (GSIs 0-23).
+ *
+ * Return: the number of entries written.
+ */
+unsigned int kvirtio_kvm_irqchip_routes(struct kvm_irq_routing_entry *e);
+
+/* ---- /dev/kvirtio devices --------------------------------------------- */
+
+struct kvirtio_dev;
+
+/**
+ * kvirtio_open() - open /dev/kvirtio and check the API version
+ *
+ * Return: the control fd (close it when no more devices are created), or
+ * a negative errno (-EPROTO on an API version mismatch).
+ */
+int kvirtio_open(void);
+
+/**
+ * kvirtio_dev_create() - create a device from a full argument structure
+ * @ctl_fd: from kvirtio_open()
+ * @arg: argument of KVIRTIO_CREATE_DEVICE (argsz is filled in here)
+ * @out: the new device
+ *
+ * Reads the device's info and locates its MSI-X capability.
+ * Return: 0 or a negative errno.
+ */
+int kvirtio_dev_create(int ctl_fd, struct kvirtio_create_device *arg,
+		       struct kvirtio_dev **out);
+
+/**
+ * kvirtio_dev_create_rng() - create a virtio-rng device
+ * @ctl_fd: from kvirtio_open()
+ * @queue_size: largest queue size offered (0: default)
+ * @out: the new device
+ *
+ * Return: 0 or a negative errno.
+ */
+int kvirtio_dev_create_rng(int ctl_fd, uint16_t queue_size,
+			   struct kvirtio_dev **out);
+
+/**
+ * kvirtio_dev_create_blk() - create a virtio-blk device on a file
+ * @ctl_fd: from kvirtio_open()
+ * @file_fd: backing file or block device (the device takes a reference)
+ * @read_only: offer VIRTIO_BLK_F_RO
+ * @num_queues: request queues (0: default)
+ * @out: the new device
+ *
+ * Return: 0 or a negative errno.
+ */
+int kvirtio_dev_create_blk(int ctl_fd, int file_fd, bool read_only,
+			   uint16_t num_queues, struct kvirtio_dev **out);
+
+/* The device's layout (regions, notify area, MSI-X) as GET_INFO gave it. */
+const struct kvirtio_device_info *kvirtio_dev_info(const struct kvirtio_dev *dev);
+
+/* The device fd, for the ioctls this library does not wrap. */
+int kvirtio_dev_fd(const struct kvirtio_dev *dev);
+
+/**
+ * kvirtio_dev_set_mem_table() - tell the device where guest RAM is
+ * @dev: the device
+ * @regions: guest-physical ranges and their addresses in this process
+ * @n: number of regions (<= KVIRTIO_MEM_REGIONS_MAX)
+ *
+ * Return: 0 or a negative errno (-EBUSY while a queue is enabled).
+ */
+int kvirtio_dev_set_mem_table(struct kvirtio_dev *dev,
+			      const struct kvirtio_mem_region *regions,
+			      unsigned int n);
+
+/**
+ * kvirtio_dev_attach_kvm() - connect kicks and interrupts through KVM
+ * @dev: the device
+ * @vm_fd: KVM VM fd (the device must live in the same process)
+ * @notify_bar_gpa: guest-physical address of the notify BAR, or 0 to
+ *	register the kick eventfds later with kvirtio_dev_move_notify()
+ * @gsi_base: GSI for MSI-X vector 0; vector v uses @gsi_base + v
+ *
+ * Creates one eventfd per queue (KVM_IOEVENTFD at the queue's notify
+ * address, KVIRTIO_DEVICE_SET_KICK_FD) and one per MSI-X vector
+ * (KVM_IRQFD on its GSI, KVIRTIO_DEVICE_SET_IRQ_FD).  The VMM still owns
+ * the GSI routing table: see kvirtio_dev_msix_route().
+ * Return: 0 or a negative errno (nothing stays attached on failure).
+ */
+int kvirtio_dev_attach_kvm(struct kvirtio_dev *dev, int vm_fd,
+			   uint64_t notify_bar_gpa, uint32_t gsi_base);
+
+/**
+ * kvirtio_dev_move_notify() - the guest moved the notify BAR
+ * @dev: an attached device
+ * @notify_bar_gpa: the new BAR address
+ *
+ * Return: 0 or a negative errno.
+ */
+int kvirtio_dev_move_notify(struct kvirtio_dev *dev, uint64_t notify_bar_gpa);
+
+/**
+ * kvirtio_dev_msix_entry() - read one MSI-X vector from the device
+ * @dev: the device (guest memory decoding must be on to read the table)
+ * @vec: vector, < info->num_msix
+ * @addr: message address
+ * @data: message data
+ * @deliverable: MSI-X enabled, function and vector unmasked
+ *
+ * Return: 0 or a negative errno.
+ */
+int kvirtio_dev_msix_entry(struct kvirtio_dev *dev, uint16_t vec,
+			   uint64_t *addr, uint32_t *data, bool *deliverable);
+
+/**
+ * kvirtio_dev_msix_route() - KVM MSI route of one vector
+ * @dev: an attached device
+ * @vec: vector
+ * @e: filled with an MSI route for gsi_base + @vec
+ *
+ * Return: 1 when @e was filled, 0 when the guest has not programmed the
+ * vector (no route needed), or a negative errno.
+ */
+int kvirtio_dev_msix_route(struct kvirtio_dev *dev, uint16_t vec,
+			   struct kvm_irq_routing_entry *e);
+
+/**
+ * kvirtio_dev_config_read() - forward a guest PCI config space read
+ * @dev: the device
+ * @off: offset 0..255
+ * @width: 1, 2 or 4
+ * @val: the value (all-ones on failure)
+ *
+ * Return: 0 or a negative errno.
+ */
+int kvirtio_dev_config_read(struct kvirtio_dev *dev, uint32_t off,
+			    uint32_t width, uint32_t *val);
+/* Forward a guest PCI config space write; see kvirtio_dev_config_read(). */
+int kvirtio_dev_config_write(struct kvirtio_dev *dev, uint32_t off,
+			     uint32_t width, uint32_t val);
+
+/**
+ * kvirtio_dev_bar_read() - forward a guest BAR read
+ * @dev: the device
+ * @bar: BAR register index (KVIRTIO_REGION_BAR0..5)
+ * @off: offset in the BAR
+ * @buf: @len bytes, guest byte order (all-ones on failure)
+ * @len: 1, 2, 4 or 8, naturally aligned
+ *
+ * Return: 0 or a negative errno.
+ */
+int kvirtio_dev_bar_read(struct kvirtio_dev *dev, unsigned int bar,
+			 uint64_t off, void *buf, uint32_t len);
+/* Forward a guest BAR write; see kvirtio_dev_bar_read(). */
+int kvirtio_dev_bar_write(struct kvirtio_dev *dev, unsigned int bar,
+			  uint64_t off, const void *buf, uint32_t len);
+
+/* KVIRTIO_DEVICE_GET_STATS. */
+int kvirtio_dev_get_stats(struct kvirtio_dev *dev, struct kvirtio_stats *st);
+
+/**
+ * kvirtio_dev_destroy() - detach from KVM and release the device
+ * @dev: the device, or NULL
+ *
+ * Unregisters the ioeventfds and irqfds, closes every eventfd and the
+ * device fd (the kernel resets the device when its last reference goes).
+ */
+void kvirtio_dev_destroy(struct kvirtio_dev *dev);
+
+#endif /* LIBKVIRTIO_H */

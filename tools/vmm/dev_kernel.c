@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * backend=kernel: the device lives in kvirtio.ko.  Everything goes
+ * through libkvirtio: the VMM creates the device, hands over its memory
+ * table, lets the library bind the kick and interrupt eventfds to KVM,
+ * and forwards config space and BAR accesses that still exit to it
+ * (configuration, never the data path).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/libkvirtio.h"
+#include "vmm.h"
+
+struct kdev {
+	struct vmm_dev d;
+	struct kvirtio_dev *kv;
+};
+
+static struct kvirtio_dev *kv_of(struct vmm_dev *d)
+{
+	return ((struct kdev *)d->priv)->kv;
+}
+
+static uint32_t k_cfg_read(struct vmm_dev *d, uint32_t off, uint32_t width)
+{
+	uint32_t v;
+
+	kvirtio_dev_config_read(kv_of(d), off, width, &v);
+	return v;
+}
+
+static void k_cfg_write(struct vmm_dev *d, uint32_t off, uint32_t width,
+			uint32_t val)
+{
+	kvirtio_dev_config_write(kv_of(d), off, width, val);
+}
+
+static int k_bar_read(struct vmm_dev *d, unsigned int bar, uint64_t off,
+		      void *buf, uint32_t len)
+{
+	return kvirtio_dev_bar_read(kv_of(d), bar, off, buf, len);
+}
+
+static int k_bar_write(struct vmm_dev *d, unsigned int bar, uint64_t off,
+		       const void *buf, uint32_t len)
+{
+	return kvirtio_dev_bar_write(kv_of(d), bar, off, buf, len);
+}
+
+static int k_msix_entry(struct vmm_dev *d, uint16_t vec, uint64_t *addr,
+			uint32_t *data, bool *deliverable)
+{
+	return kvirtio_dev_msix_entry(kv_of(d), vec, addr, data, deliverable);
+}
+
+static int k_start(struct vmm_dev *d)
+{
+	struct vmm *vmm = d->vmm;
+	struct kvirtio_mem_region r[2];
+	unsigned int n = 0;
+	int ret;
+
+	r[n].gpa = 0;
+	r[n].size = vmm->low_size;
+	r[n].uaddr = (uintptr_t)vmm->ram;
+	r[n++].flags = 0;
+	if (vmm->high_size) {
+		r[n].gpa = VMM_HIGHMEM_START;
+		r[n].size = vmm->high_size;
+		r[n].uaddr = (uintptr_t)(vmm->ram + vmm->low_size);
+		r[n++].flags = 0;
+	}
+	ret = kvirtio_dev_set_mem_table(kv_of(d), r, n);
+	if (ret)
+		return ret;
+	/* Kicks are bound when the guest turns on memory decoding. */
+	return kvirtio_dev_attach_kvm(kv_of(d), vmm->vm_fd, 0, d->gsi_base);
+}
+
+static int k_notify_moved(struct vmm_dev *d, uint64_t base)
+{
+	int ret;
+
+	/* The library adds the notify offset itself: give it the BAR. */
+	ret = kvirtio_dev_move_notify(kv_of(d), base - d->notify_off);
+	if (!ret)
+		d->notify_base = base;
+	else
+		fprintf(stderr, "vmm: %s: moving ioeventfds: %s\n", d->name,
+			strerror(-ret));
+	return ret;
+}
+
+static void k_stop(struct vmm_dev *d)
+{
+	struct kdev *k = d->priv;
+
+	kvirtio_dev_destroy(k->kv);
+	k->kv = NULL;
+}
+
+static void k_print_stats(struct vmm_dev *d)
+{
+	struct kvirtio_stats st;
+
+	if (kvirtio_dev_get_stats(kv_of(d), &st))
+		return;
+	fprintf(stderr, "stats:   kernel requests=%llu bytes=%llu kicks=%llu interrupts=%llu errors=%llu wakeups=%llu poll_hits=%llu\n",
+		(unsigned long long)st.requests, (unsigned long long)st.bytes,
+		(unsigned long long)st.kicks,
+		(unsigned long long)st.interrupts,
+		(unsigned long long)st.errors, (unsigned long long)st.wakeups,
+		(unsigned long long)st.poll_hits);
+}
+
+static const struct vmm_dev_ops kernel_ops = {
+	.cfg_read = k_cfg_read,
+	.cfg_write = k_cfg_write,
+	.bar_read = k_bar_read,
+	.bar_write = k_bar_write,
+	.msix_entry = k_msix_entry,
+	.start = k_start,
+	.notify_moved = k_notify_moved,
+	.stop = k_stop,
+	.print_stats = k_print_stats,
+};
+
+int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
+			  struct vmm_dev **out)
+{
+	const struct kvirtio_device_info *info;
+	struct kdev *k;
+	unsigned int i;
+	int ctl, ret, fd;
+
+	(void)vmm;
+	ctl = kvirtio_open();
+	if (ctl < 0) {
+		fprintf(stderr, "vmm: %s: %s (is kvirtio.ko loaded?)\n",
+			KVIRTIO_DEV_PATH, strerror(-ctl));
+		return ctl;
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		close(ctl);
+		return -ENOMEM;
+	}
+	if (!strcmp(spec->type, "rng")) {
+		ret = kvirtio_dev_create_rng(ctl, 0, &k->kv);
+	} else {
+		fd = open(spec->path, (spec->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (fd < 0) {
+			ret = -errno;
+		} else {
+			ret = kvirtio_dev_create_blk(ctl, fd, spec->ro,
+						     spec->queues, &k->kv);
+			close(fd);	/* the device holds its own reference */
+		}
+	}
+	close(ctl);
+	if (ret) {
+		free(k);
+		return ret;
+	}
+	info = kvirtio_dev_info(k->kv);
+	k->d.ops = &kernel_ops;
+	k->d.name = spec->type;
+	k->d.backend = "kernel";
+	k->d.priv = k;
+	for (i = 0; i < 6; i++)
+		k->d.bar_size[i] = info->regions[i].size;
+	k->d.notify_bar = info->notify_bar;
+	k->d.notify_off = info->notify_offset;
+	k->d.notify_mult = info->notify_off_multiplier;
+	k->d.msix_bar = info->msix_bar;
+	k->d.msix_table_off = info->msix_table_offset;
+	k->d.num_queues = info->num_queues;
+	k->d.num_msix = info->num_msix;
+	*out = &k->d;
+	return 0;
+}

@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * backend=user: the kvirtio core (virtqueue engine, virtio-pci transport,
+ * device) built into the VMM and serviced by one VMM thread per device.
+ *
+ * The data path is the one a good userspace VMM uses: each queue's notify
+ * address is a KVM ioeventfd, the worker sleeps in epoll on those
+ * eventfds and each MSI-X vector is an eventfd bound to a GSI with
+ * KVM_IRQFD, so a request costs no exit to the VMM's vCPU threads.  Config
+ * space and BAR 0 accesses still exit and call the transport directly.
+ * Only the place of the backend differs from backend=kernel.
+ *
+ * Locking: the device's lock (struct vmm_dev.lock) serializes the config
+ * path (vCPU threads) with the worker's queue processing, which is what
+ * the transport and the devices expect of a host.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "virtio_pci.h"
+#include "devices/rng.h"
+#include "devices/blk.h"
+#include "backend/blk_user.h"
+
+#include "../lib/libkvirtio.h"
+#include "vmm.h"
+
+#define WAKE_TAG		0xffffffffU
+#define BUDGET_REQUESTS		256
+#define BUDGET_BYTES		(1ULL << 20)
+
+struct udev {
+	struct vmm_dev d;
+	struct kvirtio_guest_mem gmem;
+	struct kvirtio_host_ops host_ops;
+	struct kvirtio_device *vdev;
+	struct kvirtio_pci vp;
+	struct kvirtio_blk_backend *blk;
+	int *kick_fds;
+	int *irq_fds;
+	int wake_fd;
+	int epfd;
+	pthread_t worker;
+	bool worker_running;
+	atomic_bool stop;
+	atomic_bool *pending;
+	atomic_ulong kicks;
+	atomic_ulong wakeups;
+	atomic_ulong irqs;
+	atomic_ulong errors;
+};
+
+/* ---- guest memory: the VMM's own mapping of guest RAM ------------------ */
+
+static struct vmm *gmem_vmm(struct kvirtio_guest_mem *mem)
+{
+	return container_of(mem, struct udev, gmem)->d.vmm;
+}
+
+static void *u_map_ring(struct kvirtio_guest_mem *mem, u64 gpa, u32 len)
+{
+	return vmm_gpa(gmem_vmm(mem), gpa, len);
+}
+
+static void u_unmap_ring(struct kvirtio_guest_mem *mem, void *ptr, u64 gpa,
+			 u32 len)
+{
+	(void)mem;
+	(void)ptr;
+	(void)gpa;
+	(void)len;
+}
+
+static bool u_range_ok(struct kvirtio_guest_mem *mem, u64 gpa, u64 len)
+{
+	return vmm_gpa(gmem_vmm(mem), gpa, len) != NULL;
+}
+
+static int u_read(struct kvirtio_guest_mem *mem, u64 gpa, void *dst, u32 len)
+{
+	void *src = vmm_gpa(gmem_vmm(mem), gpa, len);
+
+	if (!src)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+static int u_write(struct kvirtio_guest_mem *mem, u64 gpa, const void *src,
+		   u32 len)
+{
+	void *dst = vmm_gpa(gmem_vmm(mem), gpa, len);
+
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+static const struct kvirtio_guest_mem_ops user_gmem_ops = {
+	.map_ring = u_map_ring,
+	.unmap_ring = u_unmap_ring,
+	.range_ok = u_range_ok,
+	.read = u_read,
+	.write = u_write,
+};
+
+/* ---- host hooks --------------------------------------------------------- */
+
+static void signal_fd(int fd)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	n = write(fd, &one, sizeof(one));
+	(void)n;	/* a full counter (EAGAIN) still wakes the reader */
+}
+
+/* Queue @qid has work: mark it and wake the worker. */
+static void u_kick(struct kvirtio_device *vdev, u16 qid)
+{
+	struct udev *u = vdev->host_priv;
+
+	if (qid >= u->d.num_queues)
+		return;
+	atomic_store(&u->pending[qid], true);
+	signal_fd(u->wake_fd);
+}
+
+static void u_msix(struct kvirtio_pci *vp, u16 vector)
+{
+	struct udev *u = vp->host_priv;
+
+	if (vector >= u->d.num_msix || !u->irq_fds)
+		return;
+	atomic_fetch_add(&u->irqs, 1);
+	signal_fd(u->irq_fds[vector]);
+}
+
+static void u_intx(struct kvirtio_pci *vp, bool level)
+{
+	/* The MP table lists no PCI INTx: MSI-X only. */
+	(void)vp;
+	(void)level;
+}
+
+static const struct kvirtio_pci_host_ops user_pci_ops = {
+	.msix = u_msix,
+	.intx = u_intx,
+};
+
+/* ---- worker -------------------------------------------------------------- */
+
+/*
+ * One budgeted pass over a queue, as the kernel host's worker does it:
+ * kicks off while working, one interrupt decision per batch, kicks back
+ * on when drained with a re-check for a racing driver.
+ * Return: true when the budget ran out with work left.
+ */
+static bool run_queue(struct udev *u, u16 qid)
+{
+	struct kvirtio_device *vdev = u->vdev;
+	struct kvirtio_queue *vq = &vdev->queues[qid];
+	struct kvirtio_budget budget;
+	int ret;
+
+	if (!u->vp.queues[qid].live || !kvirtio_queue_ready(vq))
+		return false;
+	budget.requests = BUDGET_REQUESTS;
+	budget.bytes = BUDGET_BYTES;
+	kvirtio_queue_disable_notify(vq);
+	for (;;) {
+		u16 pub0 = vq->published_used_idx;
+
+		ret = vdev->ops->process_queue(vdev, qid, &budget);
+		kvirtio_queue_flush(vq);
+		if (vq->published_used_idx != pub0 &&
+		    kvirtio_queue_should_notify(vq))
+			vdev->transport->queue_interrupt(vdev, qid);
+		if (ret < 0) {
+			atomic_fetch_add(&u->errors, 1);
+			return false;
+		}
+		if (ret > 0 || !budget.requests || !budget.bytes)
+			return true;
+		if (!kvirtio_queue_enable_notify(vq))
+			return false;
+		kvirtio_queue_disable_notify(vq);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct udev *u = arg;
+	struct epoll_event ev[16];
+	bool more = false;
+	uint64_t cnt;
+	int i, n;
+	u16 q;
+
+	while (!atomic_load(&u->stop)) {
+		n = epoll_wait(u->epfd, ev, 16, more ? 0 : -1);
+		if (n < 0 && errno != EINTR)
+			break;
+		atomic_fetch_add(&u->wakeups, 1);
+		for (i = 0; i < n; i++) {
+			uint32_t tag = ev[i].data.u32;
+
+			if (tag == WAKE_TAG) {
+				if (read(u->wake_fd, &cnt, sizeof(cnt)) < 0)
+					continue;
+				continue;
+			}
+			if (read(u->kick_fds[tag], &cnt, sizeof(cnt)) < 0)
+				continue;
+			atomic_fetch_add(&u->kicks, 1);
+			/* Drops the kick unless the queue is live. */
+			kvirtio_pci_notify(&u->vp, tag);
+		}
+		if (atomic_load(&u->stop))
+			break;
+		more = false;
+		pthread_mutex_lock(&u->d.lock);
+		for (q = 0; q < u->d.num_queues; q++) {
+			if (!atomic_exchange(&u->pending[q], false))
+				continue;
+			if (run_queue(u, q)) {
+				atomic_store(&u->pending[q], true);
+				more = true;
+			}
+		}
+		pthread_mutex_unlock(&u->d.lock);
+	}
+	return NULL;
+}
+
+/* ---- vmm_dev ops -------------------------------------------------------- */
+
+static struct udev *udev_of(struct vmm_dev *d)
+{
+	return d->priv;
+}
+
+static uint32_t u_cfg_read(struct vmm_dev *d, uint32_t off, uint32_t width)
+{
+	return kvirtio_pci_config_read(&udev_of(d)->vp, off, width);
+}
+
+static void u_cfg_write(struct vmm_dev *d, uint32_t off, uint32_t width,
+			uint32_t val)
+{
+	kvirtio_pci_config_write(&udev_of(d)->vp, off, width, val);
+}
+
+static int u_bar_read(struct vmm_dev *d, unsigned int bar, uint64_t off,
+		      void *buf, uint32_t len)
+{
+	return kvirtio_pci_bar_read(&udev_of(d)->vp, bar, off, buf, len);
+}
+
+static int u_bar_write(struct vmm_dev *d, unsigned int bar, uint64_t off,
+		       const void *buf, uint32_t len)
+{
+	return kvirtio_pci_bar_write(&udev_of(d)->vp, bar, off, buf, len);
+}
+
+static int u_msix_entry(struct vmm_dev *d, uint16_t vec, uint64_t *addr,
+			uint32_t *data, bool *deliverable)
+{
+	struct kvirtio_pci_msix_entry e;
+	int ret;
+
+	ret = kvirtio_pci_msix_entry(&udev_of(d)->vp, vec, &e);
+	if (ret)
+		return ret;
+	*addr = e.addr;
+	*data = e.data;
+	*deliverable = e.enabled && !e.masked && !e.function_masked;
+	return 0;
+}
+
+static int kicks_to_kvm(struct udev *u, uint64_t base, bool assign)
+{
+	bool shared = !u->d.notify_mult;
+	unsigned int q;
+	int ret;
+
+	for (q = 0; q < u->d.num_queues; q++) {
+		ret = kvirtio_kvm_ioeventfd(u->d.vmm->vm_fd,
+					    base + (uint64_t)q * u->d.notify_mult,
+					    2, u->kick_fds[q], shared, q, assign);
+		if (ret && assign)
+			return ret;
+	}
+	return 0;
+}
+
+static int u_notify_moved(struct vmm_dev *d, uint64_t base)
+{
+	struct udev *u = udev_of(d);
+	int ret;
+
+	if (!u->kick_fds)
+		return 0;	/* not started: u_start registers them */
+	if (d->notify_base)
+		kicks_to_kvm(u, d->notify_base, false);
+	d->notify_base = 0;
+	ret = kicks_to_kvm(u, base, true);
+	if (ret) {
+		kicks_to_kvm(u, base, false);
+		fprintf(stderr, "vmm: %s: KVM_IOEVENTFD: %s\n", d->name,
+			strerror(-ret));
+		return ret;
+	}
+	d->notify_base = base;
+	return 0;
+}
+
+static int new_eventfds(int **fds, unsigned int n)
+{
+	unsigned int i;
+
+	*fds = malloc((n ? n : 1) * sizeof(**fds));
+	if (!*fds)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		(*fds)[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if ((*fds)[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int epoll_add(int epfd, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int u_start(struct vmm_dev *d)
+{
+	struct udev *u = udev_of(d);
+	int vm_fd = d->vmm->vm_fd;
+	unsigned int i;
+	int ret;
+
+	ret = new_eventfds(&u->irq_fds, d->num_msix);
+	for (i = 0; !ret && i < d->num_msix; i++)
+		ret = kvirtio_kvm_irqfd(vm_fd, d->gsi_base + i, u->irq_fds[i],
+					true);
+	if (ret)
+		return ret;
+	ret = new_eventfds(&u->kick_fds, d->num_queues);
+	if (ret)
+		return ret;
+	u->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (u->epfd < 0)
+		return -errno;
+	ret = epoll_add(u->epfd, u->wake_fd, WAKE_TAG);
+	for (i = 0; !ret && i < d->num_queues; i++)
+		ret = epoll_add(u->epfd, u->kick_fds[i], i);
+	if (ret)
+		return ret;
+	if (pthread_create(&u->worker, NULL, worker, u))
+		return -EAGAIN;
+	u->worker_running = true;
+	return 0;
+}
+
+static void u_stop(struct vmm_dev *d)
+{
+	struct udev *u = udev_of(d);
+	unsigned int i;
+
+	if (u->worker_running) {
+		atomic_store(&u->stop, true);
+		signal_fd(u->wake_fd);
+		pthread_join(u->worker, NULL);
+		u->worker_running = false;
+	}
+	if (d->notify_base)
+		kicks_to_kvm(u, d->notify_base, false);
+	d->notify_base = 0;
+	for (i = 0; u->irq_fds && i < d->num_msix; i++)
+		kvirtio_kvm_irqfd(d->vmm->vm_fd, d->gsi_base + i,
+				  u->irq_fds[i], false);
+	kvirtio_pci_destroy(&u->vp);
+	if (u->blk) {
+		kvirtio_blk_destroy(u->vdev);
+		kvirtio_blk_user_destroy(u->blk);
+	} else {
+		kvirtio_rng_destroy(u->vdev);
+	}
+}
+
+static void u_print_stats(struct vmm_dev *d)
+{
+	struct udev *u = udev_of(d);
+	const struct kvirtio_pci_stats *ps = &u->vp.stats;
+	unsigned int q;
+
+	fprintf(stderr, "stats:   user worker_wakeups=%lu kick_eventfds=%lu msix_signals=%lu errors=%lu\n",
+		atomic_load(&u->wakeups), atomic_load(&u->kicks),
+		atomic_load(&u->irqs), atomic_load(&u->errors));
+	fprintf(stderr, "stats:   transport kicks=%llu kicks_ignored=%llu irq_msix=%llu irq_pending=%llu irq_suppressed=%llu bad_access=%llu resets=%llu\n",
+		(unsigned long long)ps->kicks,
+		(unsigned long long)ps->kicks_ignored,
+		(unsigned long long)ps->irq_msix,
+		(unsigned long long)ps->irq_pending,
+		(unsigned long long)ps->irq_suppressed,
+		(unsigned long long)ps->bad_access,
+		(unsigned long long)ps->resets);
+	for (q = 0; q < d->num_queues; q++) {
+		const struct kvirtio_queue_stats *qs = &u->vdev->queues[q].stats;
+
+		fprintf(stderr, "stats:   queue %u chains=%llu used=%llu notifies=%llu suppressed=%llu errors=%llu\n",
+			q, (unsigned long long)qs->chains,
+			(unsigned long long)qs->used,
+			(unsigned long long)qs->notifies,
+			(unsigned long long)qs->notifies_suppressed,
+			(unsigned long long)qs->errors);
+	}
+}
+
+static const struct vmm_dev_ops user_ops = {
+	.cfg_read = u_cfg_read,
+	.cfg_write = u_cfg_write,
+	.bar_read = u_bar_read,
+	.bar_write = u_bar_write,
+	.msix_entry = u_msix_entry,
+	.start = u_start,
+	.notify_moved = u_notify_moved,
+	.stop = u_stop,
+	.print_stats = u_print_stats,
+};
+
+/* The blk backend reads and writes guest buffers in place. */
+static void *u_translate(void *opaque, u64 gpa, u64 len)
+{
+	return vmm_gpa(opaque, gpa, len);
+}
+
+static int create_blk(struct udev *u, const struct vmm_dev_spec *spec)
+{
+	struct kvirtio_blk_user_opts bo = {
+		.read_only = spec->ro,
+		.translate = u_translate,
+		.translate_opaque = u->d.vmm,
+	};
+	struct kvirtio_blk_opts bp = {
+		.num_queues = spec->queues,
+		.read_only = spec->ro,
+		.flush = true,
+	};
+	int ret;
+
+	bo.fd = open(spec->path, (spec->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (bo.fd < 0)
+		return -errno;
+	ret = kvirtio_blk_user_create(&bo, &u->blk);
+	close(bo.fd);	/* the backend keeps its own dup */
+	if (ret)
+		return ret;
+	memcpy(bp.serial, "kvirtio-user", 12);
+	ret = kvirtio_blk_create(&bp, u->blk, &u->vdev);
+	if (ret) {
+		kvirtio_blk_user_destroy(u->blk);
+		u->blk = NULL;
+	}
+	return ret;
+}
+
+static int create_model(struct udev *u, const struct vmm_dev_spec *spec)
+{
+	struct kvirtio_rng_opts ro = {
+		.fill = kvirtio_rng_fill_user,
+	};
+
+	if (!strcmp(spec->type, "blk"))
+		return create_blk(u, spec);
+	return kvirtio_rng_create(&ro, &u->vdev);
+}
+
+int vmm_dev_user_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
+			struct vmm_dev **out)
+{
+	struct kvirtio_pci_layout lay;
+	struct udev *u;
+	unsigned int i;
+	int ret;
+
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	u->d.vmm = vmm;
+	u->gmem.ops = &user_gmem_ops;
+	u->host_ops.kick = u_kick;
+	u->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (u->wake_fd < 0) {
+		free(u);
+		return -errno;
+	}
+	ret = create_model(u, spec);
+	if (ret) {
+		close(u->wake_fd);
+		free(u);
+		return ret;
+	}
+	u->vdev->mem = &u->gmem;
+	u->vdev->host = &u->host_ops;
+	u->vdev->host_priv = u;
+	ret = kvirtio_pci_init(&u->vp, u->vdev, &user_pci_ops, u);
+	if (ret)
+		return ret;
+	kvirtio_pci_get_layout(&u->vp, &lay);
+
+	u->d.ops = &user_ops;
+	u->d.name = spec->type;
+	u->d.backend = "user";
+	u->d.priv = u;
+	for (i = 0; i < 6; i++)
+		u->d.bar_size[i] = lay.bar_size[i];
+	u->d.notify_bar = lay.notify_bar;
+	u->d.notify_off = lay.notify_offset;
+	u->d.notify_mult = lay.notify_off_multiplier;
+	u->d.msix_bar = lay.msix_bar;
+	u->d.msix_table_off = lay.msix_table_offset;
+	u->d.num_queues = lay.num_queues;
+	u->d.num_msix = lay.num_msix;
+	u->pending = calloc(lay.num_queues ? lay.num_queues : 1,
+			    sizeof(*u->pending));
+	if (!u->pending)
+		return -ENOMEM;
+	*out = &u->d;
+	return 0;
+}

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvirtio reference VMM: command line, VM assembly and lifecycle.
+ *
+ *   vmm --kernel bzImage [--initrd FILE] [--cmdline STR] [--cpus N]
+ *       [--mem MB] [--rng backend=user|kernel]
+ *       [--blk FILE[,ro][,backend=user|kernel][,queues=N]] [--stats]
+ *
+ * See Documentation/vmm.rst.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define DEFAULT_CMDLINE	"console=ttyS0 reboot=k panic=-1"
+#define MEM_MIN_MB	32
+#define MEM_MAX_MB	(64 * 1024)
+
+static const char usage_text[] =
+"usage: vmm --kernel BZIMAGE [options]\n"
+"  --kernel FILE       Linux bzImage (64-bit boot protocol)\n"
+"  --initrd FILE       initramfs\n"
+"  --cmdline STR       kernel command line (default: \"" DEFAULT_CMDLINE "\")\n"
+"  --cpus N            vCPUs, 1.." "32" " (default 1)\n"
+"  --mem MB            guest RAM in MiB, " "32..65536" " (default 512)\n"
+"  --rng backend=user|kernel\n"
+"                      virtio-rng device\n"
+"  --blk FILE[,ro][,backend=user|kernel][,queues=N]\n"
+"                      virtio-blk device on FILE\n"
+"  --stats             print exit and device counters at exit\n"
+"  --help              this text\n"
+"The guest stops the VM by rebooting (reboot=k, i8042 or 0xcf9 reset,\n"
+"triple fault: exit status 0) or by writing a byte to port 0x501 (exit\n"
+"status = that byte).\n";
+
+static struct vmm the_vmm;
+
+void vmm_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("vmm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("vmm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs("\n(try --help)\n", stderr);
+	va_end(ap);
+	exit(2);
+}
+
+/**
+ * vmm_request_stop() - end the VM (first caller's status wins)
+ * @vmm: the VM
+ * @status: process exit status
+ * @why: printed once
+ */
+void vmm_request_stop(struct vmm *vmm, int status, const char *why)
+{
+	pthread_mutex_lock(&vmm->stop_lock);
+	if (!atomic_load(&vmm->stopping)) {
+		vmm->exit_status = status;
+		fprintf(stderr, "\nvmm: %s: stopping (status %d)\n", why,
+			status);
+		atomic_store(&vmm->stopping, true);
+		pthread_cond_broadcast(&vmm->stop_cond);
+	}
+	pthread_mutex_unlock(&vmm->stop_lock);
+}
+
+static unsigned long parse_num(const char *opt, const char *s,
+			       unsigned long min, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+		usage_error("%s: '%s' is not a number in %lu..%lu", opt, s,
+			    min, max);
+	return v;
+}
+
+/* "backend=user|kernel" */
+static bool parse_backend(const char *opt, const char *val)
+{
+	if (!strcmp(val, "user"))
+		return false;
+	if (!strcmp(val, "kernel"))
+		return true;
+	usage_error("%s: backend must be user or kernel, not '%s'", opt, val);
+}
+
+static struct vmm_dev_spec *new_spec(struct vmm *vmm, const char *type)
+{
+	struct vmm_dev_spec *s;
+
+	if (vmm->nspecs >= VMM_MAX_DEVS)
+		usage_error("at most %d devices", VMM_MAX_DEVS);
+	s = &vmm->specs[vmm->nspecs++];
+	memset(s, 0, sizeof(*s));
+	s->type = type;
+	s->queues = 1;
+	return s;
+}
+
+static void parse_rng(struct vmm *vmm, char *arg)
+{
+	struct vmm_dev_spec *s = new_spec(vmm, "rng");
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(arg, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "backend=", 8))
+			s->kernel = parse_backend("--rng", tok + 8);
+		else
+			usage_error("--rng: unknown option '%s'", tok);
+	}
+}
+
+static void parse_blk(struct vmm *vmm, char *arg)
+{
+	struct vmm_dev_spec *s = new_spec(vmm, "blk");
+	char *tok, *save = NULL;
+
+	tok = strtok_r(arg, ",", &save);
+	if (!tok || strchr(tok, '='))
+		usage_error("--blk: the first item must be the file name");
+	s->path = tok;
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(tok, "ro"))
+			s->ro = true;
+		else if (!strncmp(tok, "backend=", 8))
+			s->kernel = parse_backend("--blk", tok + 8);
+		else if (!strncmp(tok, "queues=", 7))
+			s->queues = parse_num("--blk queues", tok + 7, 1, 16);
+		else
+			usage_error("--blk: unknown option '%s'", tok);
+	}
+	if (access(s->path, s->ro ? R_OK : R_OK | W_OK))
+		usage_error("--blk: cannot %s '%s': %s",
+			    s->ro ? "read" : "read and write", s->path,
+			    strerror(errno));
+}
+
+static void parse_args(struct vmm *vmm, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "cpus", required_argument, NULL, 'n' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "rng", required_argument, NULL, 'r' },
+		{ "blk", required_argument, NULL, 'b' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	int c;
+
+	vmm->ncpus = 1;
+	vmm->mem_size = 512ULL << 20;
+	vmm->cmdline = DEFAULT_CMDLINE;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			vmm->kernel = optarg;
+			break;
+		case 'i':
+			vmm->initrd = optarg;
+			break;
+		case 'c':
+			vmm->cmdline = optarg;
+			break;
+		case 'n':
+			vmm->ncpus = parse_num("--cpus", optarg, 1,
+					       VMM_MAX_CPUS);
+			break;
+		case 'm':
+			vmm->mem_size = (uint64_t)parse_num("--mem", optarg,
+							    MEM_MIN_MB,
+							    MEM_MAX_MB) << 20;
+			break;
+		case 'r':
+			parse_rng(vmm, optarg);
+			break;
+		case 'b':
+			parse_blk(vmm, optarg);
+			break;
+		case 's':
+			vmm->stats_on = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case ':':
+			usage_error("option '%s' needs a value",
+				    argv[optind - 1]);
+		default:
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!vmm->kernel)
+		usage_error("--kernel is required");
+}
+
+static int kvm_init(struct vmm *vmm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	int ret;
+
+	vmm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vmm->kvm_fd < 0) {
+		fprintf(stderr, "vmm: cannot open /dev/kvm: %s\n",
+			strerror(errno));
+		return -errno;
+	}
+	ret = ioctl(vmm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (ret != KVM_API_VERSION) {
+		fprintf(stderr, "vmm: KVM API version %d, want %d\n", ret,
+			KVM_API_VERSION);
+		return -EINVAL;
+	}
+	if (ioctl(vmm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD) <= 0 ||
+	    ioctl(vmm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) <= 0 ||
+	    ioctl(vmm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING) <= 0 ||
+	    ioctl(vmm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0) {
+		fprintf(stderr, "vmm: KVM lacks irqfd, ioeventfd, IRQ routing or immediate_exit\n");
+		return -EINVAL;
+	}
+	vmm->run_size = ioctl(vmm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	vmm->vm_fd = ioctl(vmm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vmm->run_size <= 0 || vmm->vm_fd < 0) {
+		fprintf(stderr, "vmm: KVM_CREATE_VM: %s\n", strerror(errno));
+		return -errno;
+	}
+	/* Needed on Intel only; harmless elsewhere. */
+	ioctl(vmm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
+	if (ioctl(vmm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
+	    ioctl(vmm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		fprintf(stderr, "vmm: in-kernel irqchip/PIT: %s\n",
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int create_devices(struct vmm *vmm)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vmm->nspecs; i++) {
+		const struct vmm_dev_spec *s = &vmm->specs[i];
+		struct vmm_dev *d;
+
+		if (s->kernel)
+			ret = vmm_dev_kernel_create(vmm, s, &d);
+		else
+			ret = vmm_dev_user_create(vmm, s, &d);
+		if (ret) {
+			fprintf(stderr, "vmm: cannot create %s device (backend=%s): %s\n",
+				s->type, s->kernel ? "kernel" : "user",
+				strerror(-ret));
+			return ret;
+		}
+		ret = vmm_pci_add(vmm, d);
+		if (ret) {
+			fprintf(stderr, "vmm: no room on the PCI bus for %s\n",
+				s->type);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void print_stats(struct vmm *vmm)
+{
+	static const char * const names[VMM_EXIT_KINDS] = {
+		"io", "mmio", "shutdown", "hlt", "intr", "system_event",
+		"other",
+	};
+	unsigned long total = 0;
+	unsigned int i;
+
+	for (i = 0; i < VMM_EXIT_KINDS; i++)
+		total += atomic_load(&vmm->stats.exits[i]);
+	fprintf(stderr, "stats: exits total=%lu", total);
+	for (i = 0; i < VMM_EXIT_KINDS; i++)
+		fprintf(stderr, " %s=%lu", names[i],
+			atomic_load(&vmm->stats.exits[i]));
+	fprintf(stderr, "\nstats: io uart=%lu rtc=%lu pci_cfg=%lu other=%lu mmio_unclaimed=%lu uart_irqs=%lu\n",
+		atomic_load(&vmm->stats.io_uart),
+		atomic_load(&vmm->stats.io_rtc),
+		atomic_load(&vmm->stats.io_pci),
+		atomic_load(&vmm->stats.io_other),
+		atomic_load(&vmm->stats.mmio_unclaimed),
+		atomic_load(&vmm->stats.uart_irqs));
+	for (i = 0; i < 65536; i++) {
+		unsigned long n = atomic_load(&vmm->stats.io_port[i]);
+
+		if (n)
+			fprintf(stderr, "stats: unclaimed port %#06x: %lu\n", i, n);
+	}
+	vmm_pci_print_stats(vmm);
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm *vmm = &the_vmm;
+	uint64_t entry;
+	int ret;
+
+	pthread_mutex_init(&vmm->stop_lock, NULL);
+	pthread_cond_init(&vmm->stop_cond, NULL);
+	parse_args(vmm, argc, argv);
+
+	if (kvm_init(vmm) || vmm_mem_init(vmm))
+		return 1;
+	if (vmm_boot_load(vmm, &entry) || vmm_mptable_build(vmm))
+		return 1;
+	vmm_uart_init(vmm);
+	vmm_pci_init(vmm);
+	if (create_devices(vmm) || vmm_pci_start(vmm))
+		return 1;
+	if (vmm_cpus_create(vmm))
+		return 1;
+	ret = vmm_boot_regs(vmm, &vmm->cpus[0], entry);
+	if (ret) {
+		fprintf(stderr, "vmm: setting boot registers: %s\n",
+			strerror(-ret));
+		return 1;
+	}
+	if (vmm_cpus_start(vmm))
+		return 1;
+
+	pthread_mutex_lock(&vmm->stop_lock);
+	while (!atomic_load(&vmm->stopping))
+		pthread_cond_wait(&vmm->stop_cond, &vmm->stop_lock);
+	pthread_mutex_unlock(&vmm->stop_lock);
+
+	vmm_cpus_stop(vmm);
+	if (vmm->stats_on)
+		print_stats(vmm);
+	vmm_pci_stop(vmm);
+	return vmm->exit_status;
+}
