@@ -60,3 +60,12 @@ tools-test:
 # libFuzzer smoke run over the core (tools/Makefile).
 fuzz:
 	$(MAKE) -C tools fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+# Nested end-to-end tests (Documentation/e2e.rst): Debian 6.12 under QEMU
+# TCG runs kvirtio.ko and tools/vmm.  demo: the guest on kvirtio devices
+# and a kernel-vs-user latency comparison; e2e: every scenario.
+.PHONY: demo e2e
+demo:
+	scripts/e2e/demo.sh
+e2e:
+	scripts/e2e/full.sh

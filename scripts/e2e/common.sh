@@ -125,3 +125,19 @@ e2e_guest_tools()
 	make -s -C "$KV_ROOT/tools/guest" O="$E2E_BUILD/guest" ||
 		e2e_die "building tools/guest failed"
 }
+
+# Copy program $2 into tree $1 as $1/bin/$(basename $3 or $2).  A dynamic
+# executable brings its loader and libraries along at their own paths (L1
+# has no libc of its own).
+e2e_install_bin()
+{
+	local root=$1 bin=$2 name=${3:-$(basename "$2")} l
+
+	mkdir -p "$root/bin"
+	cp "$bin" "$root/bin/$name"
+	ldd "$bin" > /dev/null 2>&1 || return 0
+	for l in $(ldd "$bin" | grep -oE '/[^ ]+'); do
+		mkdir -p "$root$(dirname "$l")"
+		cp -L "$l" "$root$l"
+	done
+}

@@ -74,9 +74,7 @@ if [ $with_vmm -eq 1 ]; then
 		[ -f "$c" ] && [ -x "$c" ] && { vmm=$c; break; }
 	done
 	if [ -n "$vmm" ]; then
-		ldd "$vmm" > /dev/null 2>&1 &&
-			e2e_die "$vmm is dynamically linked: L1 has no libc"
-		cp "$vmm" "$root/bin/vmm"
+		e2e_install_bin "$root" "$vmm" vmm
 		e2e_say "vmm: $vmm"
 	else
 		e2e_say "WARNING: no tools/vmm binary: backend=kernel|user scenarios will FAIL"
@@ -85,12 +83,7 @@ fi
 
 if [ $with_qemu -eq 1 ]; then
 	q=$(command -v qemu-system-x86_64) || e2e_die "qemu-system-x86 missing"
-	cp "$q" "$root/bin/"
-	# The dynamic loader and every library, at the same paths.
-	for l in $(ldd "$q" | grep -oE '/[^ ]+'); do
-		mkdir -p "$root$(dirname "$l")"
-		cp -L "$l" "$root$l"
-	done
+	e2e_install_bin "$root" "$q"
 	# Firmware that a q35 boot of a Linux kernel loads: qboot (fast,
 	# used by scenarios.sh) and SeaBIOS as the default, option ROMs.
 	mkdir -p "$root/usr/share/qemu"
