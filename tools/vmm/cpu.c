@@ -47,6 +47,14 @@ static struct kvm_cpuid2 *supported_cpuid(struct vmm *vmm)
 	}
 }
 
+static void cpuid_clear(struct kvm_cpuid_entry2 *e)
+{
+	e->eax = 0;
+	e->ebx = 0;
+	e->ecx = 0;
+	e->edx = 0;
+}
+
 static int setup_cpuid(struct vmm_cpu *cpu, const struct kvm_cpuid2 *sup)
 {
 	size_t sz = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
@@ -77,7 +85,7 @@ static int setup_cpuid(struct vmm_cpu *cpu, const struct kvm_cpuid2 *sup)
 			break;
 		case 0xa:
 			/* No guest PMU: not worth the exits. */
-			e->eax = e->ebx = e->ecx = e->edx = 0;
+			cpuid_clear(e);
 			break;
 		}
 	}
@@ -94,7 +102,7 @@ static int setup_cpuid(struct vmm_cpu *cpu, const struct kvm_cpuid2 *sup)
 			e->ebx = XSAVE_LEGACY_SIZE;
 			e->ecx = XSAVE_LEGACY_SIZE;
 		} else if (e->function == 0xd && e->index >= 2) {
-			e->eax = e->ebx = e->ecx = e->edx = 0;
+			cpuid_clear(e);
 		}
 	}
 	if (ioctl(cpu->fd, KVM_SET_CPUID2, c) < 0)
@@ -250,7 +258,7 @@ static void *cpu_thread(void *arg)
 			return NULL;
 		default:
 			atomic_fetch_add(&vmm->stats.exits[VMM_EXIT_OTHER], 1);
-			fprintf(stderr, "vmm: vcpu %d: unhandled exit %u (hw reason %#llx, suberror %u)\n",
+			fprintf(stderr, "vmm: vcpu %d: unhandled exit %u (%#llx, %u)\n",
 				cpu->id, run->exit_reason,
 				(unsigned long long)run->fail_entry.hardware_entry_failure_reason,
 				run->internal.suberror);

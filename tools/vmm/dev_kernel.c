@@ -106,16 +106,24 @@ static void k_stop(struct vmm_dev *d)
 
 static void k_print_stats(struct vmm_dev *d)
 {
+	static const char * const names[] = {
+		"requests", "bytes", "kicks", "interrupts", "errors",
+		"wakeups", "budget_exhausted", "poll_hits",
+	};
+	unsigned long long v[ARRAY_SIZE(names)];
 	struct kvirtio_stats st;
 
 	if (kvirtio_dev_get_stats(kv_of(d), &st))
 		return;
-	fprintf(stderr, "stats:   kernel requests=%llu bytes=%llu kicks=%llu interrupts=%llu errors=%llu wakeups=%llu poll_hits=%llu\n",
-		(unsigned long long)st.requests, (unsigned long long)st.bytes,
-		(unsigned long long)st.kicks,
-		(unsigned long long)st.interrupts,
-		(unsigned long long)st.errors, (unsigned long long)st.wakeups,
-		(unsigned long long)st.poll_hits);
+	v[0] = st.requests;
+	v[1] = st.bytes;
+	v[2] = st.kicks;
+	v[3] = st.interrupts;
+	v[4] = st.errors;
+	v[5] = st.wakeups;
+	v[6] = st.budget_exhausted;
+	v[7] = st.poll_hits;
+	vmm_print_counters("  kernel", names, v, ARRAY_SIZE(names));
 }
 
 static const struct vmm_dev_ops kernel_ops = {

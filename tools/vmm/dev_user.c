@@ -81,7 +81,7 @@ static void u_unmap_ring(struct kvirtio_guest_mem *mem, void *ptr, u64 gpa,
 
 static bool u_range_ok(struct kvirtio_guest_mem *mem, u64 gpa, u64 len)
 {
-	return vmm_gpa(gmem_vmm(mem), gpa, len) != NULL;
+	return !!vmm_gpa(gmem_vmm(mem), gpa, len);
 }
 
 static int u_read(struct kvirtio_guest_mem *mem, u64 gpa, void *dst, u32 len)
@@ -404,30 +404,41 @@ static void u_stop(struct vmm_dev *d)
 
 static void u_print_stats(struct vmm_dev *d)
 {
+	static const char * const worker_names[] = {
+		"worker_wakeups", "kick_eventfds", "msix_signals", "errors",
+	};
+	static const char * const pci_names[] = {
+		"kicks", "kicks_ignored", "irq_msix", "irq_pending",
+		"irq_suppressed", "irq_no_vector", "bad_access", "resets",
+	};
+	static const char * const queue_names[] = {
+		"chains", "used", "notifies", "suppressed", "errors",
+	};
 	struct udev *u = udev_of(d);
 	const struct kvirtio_pci_stats *ps = &u->vp.stats;
+	unsigned long long w[ARRAY_SIZE(worker_names)] = {
+		atomic_load(&u->wakeups), atomic_load(&u->kicks),
+		atomic_load(&u->irqs), atomic_load(&u->errors),
+	};
+	unsigned long long p[ARRAY_SIZE(pci_names)] = {
+		ps->kicks, ps->kicks_ignored, ps->irq_msix, ps->irq_pending,
+		ps->irq_suppressed, ps->irq_no_vector, ps->bad_access,
+		ps->resets,
+	};
+	char what[24];
 	unsigned int q;
 
-	fprintf(stderr, "stats:   user worker_wakeups=%lu kick_eventfds=%lu msix_signals=%lu errors=%lu\n",
-		atomic_load(&u->wakeups), atomic_load(&u->kicks),
-		atomic_load(&u->irqs), atomic_load(&u->errors));
-	fprintf(stderr, "stats:   transport kicks=%llu kicks_ignored=%llu irq_msix=%llu irq_pending=%llu irq_suppressed=%llu bad_access=%llu resets=%llu\n",
-		(unsigned long long)ps->kicks,
-		(unsigned long long)ps->kicks_ignored,
-		(unsigned long long)ps->irq_msix,
-		(unsigned long long)ps->irq_pending,
-		(unsigned long long)ps->irq_suppressed,
-		(unsigned long long)ps->bad_access,
-		(unsigned long long)ps->resets);
+	vmm_print_counters("  user", worker_names, w, ARRAY_SIZE(w));
+	vmm_print_counters("  transport", pci_names, p, ARRAY_SIZE(p));
 	for (q = 0; q < d->num_queues; q++) {
 		const struct kvirtio_queue_stats *qs = &u->vdev->queues[q].stats;
+		unsigned long long v[ARRAY_SIZE(queue_names)] = {
+			qs->chains, qs->used, qs->notifies,
+			qs->notifies_suppressed, qs->errors,
+		};
 
-		fprintf(stderr, "stats:   queue %u chains=%llu used=%llu notifies=%llu suppressed=%llu errors=%llu\n",
-			q, (unsigned long long)qs->chains,
-			(unsigned long long)qs->used,
-			(unsigned long long)qs->notifies,
-			(unsigned long long)qs->notifies_suppressed,
-			(unsigned long long)qs->errors);
+		snprintf(what, sizeof(what), "  queue %u", q);
+		vmm_print_counters(what, queue_names, v, ARRAY_SIZE(v));
 	}
 }
 

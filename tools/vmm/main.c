@@ -29,8 +29,8 @@ static const char usage_text[] =
 "  --kernel FILE       Linux bzImage (64-bit boot protocol)\n"
 "  --initrd FILE       initramfs\n"
 "  --cmdline STR       kernel command line (default: \"" DEFAULT_CMDLINE "\")\n"
-"  --cpus N            vCPUs, 1.." "32" " (default 1)\n"
-"  --mem MB            guest RAM in MiB, " "32..65536" " (default 512)\n"
+"  --cpus N            vCPUs, 1..32 (default 1)\n"
+"  --mem MB            guest RAM in MiB, 32..65536 (default 512)\n"
 "  --rng backend=user|kernel\n"
 "                      virtio-rng device\n"
 "  --blk FILE[,ro][,backend=user|kernel][,queues=N]\n"
@@ -66,6 +66,24 @@ static void usage_error(const char *fmt, ...)
 	fputs("\n(try --help)\n", stderr);
 	va_end(ap);
 	exit(2);
+}
+
+/**
+ * vmm_print_counters() - one "stats:" line of name=value pairs
+ * @prefix: what the line is about ("exits", "dev 01.0 rng", ...)
+ * @names: counter names
+ * @vals: their values
+ * @n: how many
+ */
+void vmm_print_counters(const char *prefix, const char * const *names,
+			const unsigned long long *vals, unsigned int n)
+{
+	unsigned int i;
+
+	fprintf(stderr, "stats: %s", prefix);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, " %s=%llu", names[i], vals[i]);
+	fputc('\n', stderr);
 }
 
 /**
@@ -300,31 +318,38 @@ static int create_devices(struct vmm *vmm)
 
 static void print_stats(struct vmm *vmm)
 {
-	static const char * const names[VMM_EXIT_KINDS] = {
+	static const char * const exit_names[VMM_EXIT_KINDS + 1] = {
 		"io", "mmio", "shutdown", "hlt", "intr", "system_event",
-		"other",
+		"other", "total",
 	};
-	unsigned long total = 0;
+	static const char * const io_names[] = {
+		"uart", "rtc", "pci_cfg", "other", "mmio_unclaimed", "uart_irqs",
+	};
+	unsigned long long v[VMM_EXIT_KINDS + 1] = { 0 };
+	unsigned long long io[ARRAY_SIZE(io_names)];
+	char what[32];
 	unsigned int i;
 
-	for (i = 0; i < VMM_EXIT_KINDS; i++)
-		total += atomic_load(&vmm->stats.exits[i]);
-	fprintf(stderr, "stats: exits total=%lu", total);
-	for (i = 0; i < VMM_EXIT_KINDS; i++)
-		fprintf(stderr, " %s=%lu", names[i],
-			atomic_load(&vmm->stats.exits[i]));
-	fprintf(stderr, "\nstats: io uart=%lu rtc=%lu pci_cfg=%lu other=%lu mmio_unclaimed=%lu uart_irqs=%lu\n",
-		atomic_load(&vmm->stats.io_uart),
-		atomic_load(&vmm->stats.io_rtc),
-		atomic_load(&vmm->stats.io_pci),
-		atomic_load(&vmm->stats.io_other),
-		atomic_load(&vmm->stats.mmio_unclaimed),
-		atomic_load(&vmm->stats.uart_irqs));
+	for (i = 0; i < VMM_EXIT_KINDS; i++) {
+		v[i] = atomic_load(&vmm->stats.exits[i]);
+		v[VMM_EXIT_KINDS] += v[i];
+	}
+	vmm_print_counters("exits", exit_names, v, VMM_EXIT_KINDS + 1);
+	io[0] = atomic_load(&vmm->stats.io_uart);
+	io[1] = atomic_load(&vmm->stats.io_rtc);
+	io[2] = atomic_load(&vmm->stats.io_pci);
+	io[3] = atomic_load(&vmm->stats.io_other);
+	io[4] = atomic_load(&vmm->stats.mmio_unclaimed);
+	io[5] = atomic_load(&vmm->stats.uart_irqs);
+	vmm_print_counters("io", io_names, io, ARRAY_SIZE(io_names));
 	for (i = 0; i < 65536; i++) {
-		unsigned long n = atomic_load(&vmm->stats.io_port[i]);
+		static const char * const count[] = { "count" };
+		unsigned long long n = atomic_load(&vmm->stats.io_port[i]);
 
-		if (n)
-			fprintf(stderr, "stats: unclaimed port %#06x: %lu\n", i, n);
+		if (!n)
+			continue;
+		snprintf(what, sizeof(what), "unclaimed_port %#06x", i);
+		vmm_print_counters(what, count, &n, 1);
 	}
 	vmm_pci_print_stats(vmm);
 }

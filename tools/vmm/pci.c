@@ -308,16 +308,24 @@ void vmm_pci_stop(struct vmm *vmm)
 
 void vmm_pci_print_stats(struct vmm *vmm)
 {
+	static const char * const names[] = {
+		"cfg_exits", "mmio_exits", "route_updates",
+	};
 	unsigned int i;
 
 	for (i = 0; i < vmm->ndevs; i++) {
 		struct vmm_dev *d = vmm->devs[i];
 
-		fprintf(stderr, "stats: dev %02x.0 %s backend=%s cfg_exits=%lu mmio_exits=%lu route_updates=%lu\n",
-			d->slot, d->name, d->backend,
+		unsigned long long v[3] = {
 			atomic_load(&d->stats.cfg_exits),
 			atomic_load(&d->stats.mmio_exits),
-			atomic_load(&d->stats.route_updates));
+			atomic_load(&d->stats.route_updates),
+		};
+		char what[48];
+
+		snprintf(what, sizeof(what), "dev %02x.0 %s backend=%s",
+			 d->slot, d->name, d->backend);
+		vmm_print_counters(what, names, v, 3);
 		if (d->ops->print_stats)
 			d->ops->print_stats(d);
 	}

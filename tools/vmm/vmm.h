@@ -14,6 +14,9 @@
 #include <pthread.h>
 #include <linux/kvm.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
 #define VMM_MAX_CPUS		32
 #define VMM_MAX_DEVS		16
 
@@ -216,6 +219,8 @@ struct vmm {
 	struct vmm_stats stats;
 };
 
+void vmm_print_counters(const char *prefix, const char * const *names,
+			const unsigned long long *vals, unsigned int n);
 void vmm_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void vmm_request_stop(struct vmm *vmm, int status, const char *why);
 
