@@ -45,11 +45,29 @@ install -m 0755 "$E2E_DIR/l1-init" "$root/init"
 install -m 0755 "$E2E_DIR/scenarios.sh" "$root/e2e/scenarios.sh"
 
 if [ $with_module -eq 1 ]; then
-	ko=$KV_ROOT/.build/mod-6.12/drivers/kvirtio/kvirtio.ko
-	if [ -x "$KV_ROOT/scripts/build-module.sh" ]; then
-		e2e_say "building kvirtio.ko against the 6.12 headers"
-		"$KV_ROOT/scripts/build-module.sh" 6.12 ||
-			e2e_say "WARNING: kvirtio.ko build failed (see .build/logs/build-6.12.log)"
+	# Headers of exactly the L1 kernel, as scripts/build-module.sh
+	# unpacks them (it fetches them when they are missing).  The module
+	# is built here from its own copy of the sources (.build/e2e/mod),
+	# so that a concurrent header-check build never races with ours.
+	hdir=$KV_ROOT/.build/headers-6.12/usr/src/linux-headers-$krel
+	if [ ! -f "$hdir/Makefile" ]; then
+		e2e_say "fetching the $krel headers (scripts/build-module.sh 6.12)"
+		"$KV_ROOT/scripts/build-module.sh" 6.12 > /dev/null 2>&1
+	fi
+	[ -f "$hdir/Makefile" ] || e2e_die "no headers for $krel in $hdir"
+	# The -amd64 Makefile includes the -common one by its /usr/src path.
+	grep -q "^include $KV_ROOT/" "$hdir/Makefile" ||
+		sed -i "s|^include .*/\(linux-headers-[^/]*-common\)/Makefile\$|include $KV_ROOT/.build/headers-6.12/usr/src/\1/Makefile|" \
+			"$hdir/Makefile"
+	mdir=$E2E_BUILD/mod
+	( . "$KV_ROOT/scripts/lib.sh"; kv_sync_sources "$mdir" )
+	e2e_say "building kvirtio.ko against $krel headers"
+	ko=$mdir/drivers/kvirtio/kvirtio.ko
+	rm -f "$ko"
+	if ! make -s -C "$hdir" M="$mdir" CONFIG_KVIRTIO=m -j2 modules \
+	     > "$E2E_OUT/module-build.log" 2>&1; then
+		grep -E 'error' "$E2E_OUT/module-build.log" | head -n 5
+		e2e_say "WARNING: kvirtio.ko build failed ($E2E_OUT/module-build.log)"
 	fi
 	if [ -f "$ko" ]; then
 		vm=$(/sbin/modinfo -F vermagic "$ko" | cut -d' ' -f1)

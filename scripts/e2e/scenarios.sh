@@ -141,7 +141,7 @@ wait_line()
 # Copy the interesting lines of a VM log to the console.
 show_log()
 {
-	tr -d '\r' < "$1" | grep -E '^(L2 |KVBLK|vmm|VMM|Kernel panic|.*(BUG|Oops|WARNING))' |
+	tr -d '\r' < "$1" | grep -E '^(L2 |KVBLK|vmm|stats:|Kernel panic|.*(BUG|Oops|WARNING))' |
 		sed "s|^|  [$TAG] |" | head -n 60
 }
 
