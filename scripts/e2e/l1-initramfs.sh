@@ -14,6 +14,9 @@
 #   --no-module   do not build or carry kvirtio.ko (testbed-only runs).
 #   --no-vmm      do not build or carry tools/vmm.
 #
+# E2E_MODULE_SRC=head builds kvirtio.ko from the last commit (git archive)
+# instead of the work tree.
+#
 # Output: .build/e2e/out/l1-initrd.gz.  Missing pieces (no module or VMM
 # yet) are reported and left out; scenarios that need them then FAIL in L1.
 set -euo pipefail
@@ -60,7 +63,14 @@ if [ $with_module -eq 1 ]; then
 		sed -i "s|^include .*/\(linux-headers-[^/]*-common\)/Makefile\$|include $KV_ROOT/.build/headers-6.12/usr/src/\1/Makefile|" \
 			"$hdir/Makefile"
 	mdir=$E2E_BUILD/mod
-	( . "$KV_ROOT/scripts/lib.sh"; kv_sync_sources "$mdir" )
+	if [ "${E2E_MODULE_SRC:-worktree}" = head ]; then
+		# The last commit, whatever the work tree holds.
+		rm -rf "$mdir"
+		mkdir -p "$mdir"
+		git -C "$KV_ROOT" archive HEAD | tar -x -C "$mdir"
+	else
+		( . "$KV_ROOT/scripts/lib.sh"; kv_sync_sources "$mdir" )
+	fi
 	e2e_say "building kvirtio.ko against $krel headers"
 	ko=$mdir/drivers/kvirtio/kvirtio.ko
 	rm -f "$ko"
