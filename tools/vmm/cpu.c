@@ -23,10 +23,7 @@
 #define PORT_I8042_CMD	0x64
 #define PORT_RST_CNT	0xcf9
 
-#define CPUID_1_ECX_AVX		(1U << 28)
 #define CPUID_1_ECX_HYPERVISOR	(1U << 31)
-#define XFEATURES_FP_SSE	0x3
-#define XSAVE_LEGACY_SIZE	576	/* legacy area + XSAVE header */
 
 static struct kvm_cpuid2 *supported_cpuid(struct vmm *vmm)
 {
@@ -59,7 +56,6 @@ static int setup_cpuid(struct vmm_cpu *cpu, const struct kvm_cpuid2 *sup)
 {
 	size_t sz = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
 	struct kvm_cpuid2 *c = malloc(sz);
-	bool avx = true;
 	unsigned int i;
 	int ret = 0;
 
@@ -77,7 +73,6 @@ static int setup_cpuid(struct vmm_cpu *cpu, const struct kvm_cpuid2 *sup)
 			e->ebx = (e->ebx & 0x0000ffff) | ((uint32_t)cpu->id << 24) |
 				 ((cpu->vmm->ncpus & 0xff) << 16);
 			e->ecx |= CPUID_1_ECX_HYPERVISOR;
-			avx = e->ecx & CPUID_1_ECX_AVX;
 			break;
 		case 0xb:
 		case 0x1f:
@@ -87,22 +82,6 @@ static int setup_cpuid(struct vmm_cpu *cpu, const struct kvm_cpuid2 *sup)
 			/* No guest PMU: not worth the exits. */
 			cpuid_clear(e);
 			break;
-		}
-	}
-	/*
-	 * Without AVX the guest cannot use the AVX state, so do not offer it
-	 * in leaf 0xd either: nested under TCG, KVM reports the state but
-	 * not the feature, and Linux warns about the inconsistent sizes.
-	 */
-	for (i = 0; i < c->nent && !avx; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-
-		if (e->function == 0xd && e->index == 0) {
-			e->eax &= XFEATURES_FP_SSE;
-			e->ebx = XSAVE_LEGACY_SIZE;
-			e->ecx = XSAVE_LEGACY_SIZE;
-		} else if (e->function == 0xd && e->index >= 2) {
-			cpuid_clear(e);
 		}
 	}
 	if (ioctl(cpu->fd, KVM_SET_CPUID2, c) < 0)
