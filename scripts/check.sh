@@ -44,7 +44,7 @@ verdict()
 	local stage=$1 verdict=$2 secs=$3 detail=$4 out=$5
 	local line
 
-	line=$(printf '%-5s %-12s %4ss  %s' "$verdict" "$stage" "$secs" "$detail")
+	line=$(printf '%-5s %-16s %4ss  %s' "$verdict" "$stage" "$secs" "$detail")
 	echo "$line"
 	results+=("$line")
 	echo "$stage $secs" >> "$KV_LOGS/times.txt"

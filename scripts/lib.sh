@@ -10,6 +10,11 @@ KV_TREE=$KV_BUILD/linux-6.12
 KV_SRC_TARBALL=${KV_SRC_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 KV_JOBS=${KV_JOBS:-$(nproc)}
 
+# Called from "make check" or "make -jN ...": do not hand the outer make's
+# flags and jobserver to the kernel builds, which pick their own -j (and
+# would warn about an unreachable jobserver).
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 kv_die()
 {
 	echo "$(basename "$0"): $*" >&2
