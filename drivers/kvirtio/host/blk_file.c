@@ -15,6 +15,7 @@
  * submits them and block that worker for their duration.
  */
 #include <linux/fs.h>
+#include <linux/file.h>
 #include <linux/falloc.h>
 #include <linux/uio.h>
 #include <linux/slab.h>
@@ -24,6 +25,7 @@
 #include <linux/mm.h>
 #include <linux/err.h>
 
+#include "../devices/blk.h"
 #include "blk_file.h"
 #include "kmem.h"
 
@@ -67,11 +69,18 @@ static struct kvirtio_blk_file *to_bf(struct kvirtio_blk_backend *be)
 static void bf_done(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req,
 		    u8 status, u32 bytes)
 {
+	unsigned long flags;
+
 	kvirtio_blk_complete(req, status, bytes);
+	/*
+	 * Under the wait queue's lock: kvirtio_blk_file_destroy() takes it
+	 * after seeing inflight == 0, so this is the last touch of @bf.
+	 */
+	spin_lock_irqsave(&bf->wq.lock, flags);
 	atomic_inc(&bf->completions);
-	/* Last touch of @bf: kvirtio_blk_file_destroy() waits for this. */
-	if (atomic_dec_and_test(&bf->inflight) || wq_has_sleeper(&bf->wq))
-		wake_up_all(&bf->wq);
+	atomic_dec(&bf->inflight);
+	wake_up_locked(&bf->wq);
+	spin_unlock_irqrestore(&bf->wq.lock, flags);
 }
 
 /* ->ki_complete: any context, including hard interrupt. */
@@ -176,7 +185,9 @@ static int bf_write_zero_pages(struct kvirtio_blk_file *bf, u64 off, u64 len,
 		for (i = 0; left; i++) {
 			size_t n = min_t(size_t, left, PAGE_SIZE);
 
-			bvec_set_page(&bv[i], ZERO_PAGE(0), n, 0);
+			bv[i].bv_page = ZERO_PAGE(0);
+			bv[i].bv_len = n;
+			bv[i].bv_offset = 0;
 			left -= n;
 		}
 		iov_iter_bvec(&iter, ITER_SOURCE, bv, i, chunk);
@@ -282,14 +293,12 @@ static const struct kvirtio_blk_backend_ops bf_ops = {
  * A file not opened for writing is read-only.  The capacity is rounded
  * down to whole blocks.
  *
- * Return: the backend or an ERR_PTR (-EINVAL for an unusable file or
- * geometry, -ENOMEM).
+ * Return: the backend, or ERR_PTR(-EINVAL) for an unusable file or
+ * geometry, ERR_PTR(-ENOMEM).
  */
-struct kvirtio_blk_backend *kvirtio_blk_file_create(struct file *file,
-						     u64 capacity,
-						     u32 blk_size,
-						     bool read_only,
-						     u32 seg_max)
+struct kvirtio_blk_backend *
+kvirtio_blk_file_create(struct file *file, u64 capacity, u32 blk_size,
+			bool read_only, u32 seg_max)
 {
 	struct inode *host = file->f_mapping->host;
 	struct kvirtio_blk_file *bf;
@@ -304,7 +313,7 @@ struct kvirtio_blk_backend *kvirtio_blk_file_create(struct file *file,
 	if (!blk_size)
 		blk_size = 512;
 	if (blk_size < 512 || blk_size > 4096 || !is_power_of_2(blk_size) ||
-	    !seg_max || seg_max > KVIRTIO_BLK_SEG_MAX_FILE)
+	    !seg_max || seg_max > KVIRTIO_BLK_SEG_MAX_LIMIT)
 		return ERR_PTR(-EINVAL);
 	/* For a block device the mapping's host is the bdev inode. */
 	size = i_size_read(host);
@@ -354,6 +363,9 @@ void kvirtio_blk_file_destroy(struct kvirtio_blk_backend *be)
 		return;
 	bf = to_bf(be);
 	wait_event(bf->wq, !atomic_read(&bf->inflight));
+	/* Let the last completer leave its critical section. */
+	spin_lock_irq(&bf->wq.lock);
+	spin_unlock_irq(&bf->wq.lock);
 	fput(bf->file);
 	kfree(bf);
 }
