@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A minimal "bzImage" for the VMM self-test: just enough of the x86 boot
+ * protocol setup header for tools/vmm to accept it (boot protocol 2.15,
+ * XLF_KERNEL_64), and a 64-bit entry point that sets up a stack and calls
+ * the C test.
+ */
+	.section .setup, "a"
+	.org	0x1f1
+	.byte	1			/* setup_sects: protected mode at 1 KiB */
+	.org	0x1fe
+	.word	0xaa55
+	.byte	0xeb, 0x66		/* jump over the header */
+	.ascii	"HdrS"
+	.word	0x020f			/* boot protocol version */
+	.org	0x22c
+	.long	0x7fffffff		/* initrd_addr_max */
+	.org	0x236
+	.word	0x0001			/* xloadflags: XLF_KERNEL_64 */
+	.long	2048			/* cmdline_size */
+	.org	0x260
+	.long	0x100000		/* init_size */
+	.org	0x400
+
+	.section .text.entry, "ax"
+	.code64
+	.globl	entry64
+entry64:
+	/* %rsi: the zero page; keep it for the C code. */
+	movq	%rsi, %rdi
+	movabsq	$stack_top, %rsp
+	call	selftest_main
+1:	hlt
+	jmp	1b
+
+	.section .bss
+	.balign	16
+	.space	16384
+stack_top:
+
+	.section .note.GNU-stack, "", @progbits
