@@ -56,30 +56,41 @@ struct desc {
 
 struct vdev {
 	unsigned int slot;
-	volatile uint8_t *common;
-	volatile uint8_t *notify;
+	uintptr_t common;
+	uintptr_t notify;
 	uint32_t notify_mult;
-	volatile struct desc *desc;
-	volatile uint16_t *avail;	/* flags, idx, ring[QSIZE] */
-	volatile uint16_t *used;	/* flags, idx, {id, len}[QSIZE] */
+	struct desc *desc;
+	uintptr_t avail;	/* flags, idx, ring[QSIZE] */
+	uintptr_t used;		/* flags, idx, {id, len}[QSIZE] */
 	uint16_t avail_idx;
 	uint16_t used_idx;
 	uint16_t notify_off;
 };
 
-void selftest_main(const uint8_t *zero_page);
+/*
+ * Device registers and shared rings: one access of the given size each,
+ * never merged, split or elided (relaxed atomics compile to plain moves).
+ */
+#define RD(type, addr)		__atomic_load_n((type *)(addr), __ATOMIC_RELAXED)
+#define WR(type, addr, v)	__atomic_store_n((type *)(addr), (v), __ATOMIC_RELAXED)
+#define R8(base, off)		RD(uint8_t, (base) + (off))
+#define R16(base, off)		RD(uint16_t, (base) + (off))
+#define R32(base, off)		RD(uint32_t, (base) + (off))
+#define W8(base, off, v)	WR(uint8_t, (base) + (off), (v))
+#define W16(base, off, v)	WR(uint16_t, (base) + (off), (v))
+#define W32(base, off, v)	WR(uint32_t, (base) + (off), (v))
 
-static inline void outb(uint16_t port, uint8_t v)
+static inline void port_out8(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
 }
 
-static inline void outl(uint16_t port, uint32_t v)
+static inline void port_out32(uint16_t port, uint32_t v)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
 
-static inline uint32_t inl(uint16_t port)
+static inline uint32_t port_in32(uint16_t port)
 {
 	uint32_t v;
 
@@ -90,7 +101,7 @@ static inline uint32_t inl(uint16_t port)
 static void print(const char *s)
 {
 	while (*s)
-		outb(PORT_UART, *s++);
+		port_out8(PORT_UART, *s++);
 }
 
 static void print_num(uint64_t v)
@@ -113,7 +124,7 @@ static __attribute__((noreturn)) void finish(int code)
 		print_num(code);
 		print("\n");
 	}
-	outb(PORT_EXIT, code);
+	port_out8(PORT_EXIT, code);
 	for (;;)
 		__asm__ volatile("hlt");
 }
@@ -129,14 +140,14 @@ static void check(int ok, int code, const char *what)
 
 static uint32_t cfg_read(unsigned int slot, unsigned int off)
 {
-	outl(PCI_ADDR, 0x80000000U | slot << 11 | (off & 0xfc));
-	return inl(PCI_DATA) >> (8 * (off & 3));
+	port_out32(PCI_ADDR, 0x80000000U | slot << 11 | (off & 0xfc));
+	return port_in32(PCI_DATA) >> (8 * (off & 3));
 }
 
 static void cfg_write32(unsigned int slot, unsigned int off, uint32_t v)
 {
-	outl(PCI_ADDR, 0x80000000U | slot << 11 | (off & 0xfc));
-	outl(PCI_DATA, v);
+	port_out32(PCI_ADDR, 0x80000000U | slot << 11 | (off & 0xfc));
+	port_out32(PCI_DATA, v);
 }
 
 static uint64_t bar_addr(unsigned int slot, unsigned int bar)
@@ -149,10 +160,6 @@ static uint64_t bar_addr(unsigned int slot, unsigned int bar)
 	return addr;
 }
 
-#define R8(p, off)	(*(volatile uint8_t *)((p) + (off)))
-#define R16(p, off)	(*(volatile uint16_t *)((p) + (off)))
-#define R32(p, off)	(*(volatile uint32_t *)((p) + (off)))
-
 static void mem_barrier(void)
 {
 	__asm__ volatile("mfence" : : : "memory");
@@ -160,11 +167,22 @@ static void mem_barrier(void)
 
 static void *zero(void *p, size_t n)
 {
-	volatile uint8_t *b = p;
+	uintptr_t b = (uintptr_t)p;
 
 	while (n--)
-		*b++ = 0;
+		W8(b++, 0, 0);
 	return p;
+}
+
+static void set_desc(struct vdev *d, unsigned int i, uintptr_t addr,
+		     uint32_t len, uint16_t flags, uint16_t next)
+{
+	uintptr_t p = (uintptr_t)&d->desc[i];
+
+	WR(uint64_t, p, addr);
+	W32(p, 8, len);
+	W16(p, 12, flags);
+	W16(p, 14, next);
 }
 
 static int find_device(struct vdev *d, uint16_t pci_device)
@@ -193,10 +211,10 @@ static int map_caps(struct vdev *d)
 		uint8_t type = cfg_read(d->slot, off + 3);
 		uint8_t bar = cfg_read(d->slot, off + 4);
 		uint32_t where = cfg_read(d->slot, off + 8);
-		uint8_t *base;
+		uintptr_t base;
 
 		if (id == 0x09 && bar < 6) {
-			base = (uint8_t *)(uintptr_t)(bar_addr(d->slot, bar) + where);
+			base = bar_addr(d->slot, bar) + where;
 			if (type == 1)
 				d->common = base;
 			if (type == 2) {
@@ -219,67 +237,67 @@ static void virtio_init(struct vdev *d, unsigned int index)
 	cfg_write32(d->slot, 4, cmd | 0x6);	/* memory, bus master */
 	check(map_caps(d), FAIL_CAPS, "virtio capabilities found");
 
-	R8(d->common, 0x14) = 0;
+	W8(d->common, 0x14, 0);
 	check(R8(d->common, 0x14) == 0, FAIL_RESET, "device reset");
-	R8(d->common, 0x14) = 1;		/* ACKNOWLEDGE */
-	R8(d->common, 0x14) = 1 | 2;		/* DRIVER */
-	R32(d->common, 0x00) = 1;
+	W8(d->common, 0x14, 1);		/* ACKNOWLEDGE */
+	W8(d->common, 0x14, 1 | 2);		/* DRIVER */
+	W32(d->common, 0x00, 1);
 	check(R32(d->common, 0x04) & 1, FAIL_FEATURES, "VERSION_1 offered");
-	R32(d->common, 0x08) = 0;
-	R32(d->common, 0x0c) = 0;
-	R32(d->common, 0x08) = 1;
-	R32(d->common, 0x0c) = 1;		/* VERSION_1 */
-	R8(d->common, 0x14) = 1 | 2 | 8;	/* FEATURES_OK */
+	W32(d->common, 0x08, 0);
+	W32(d->common, 0x0c, 0);
+	W32(d->common, 0x08, 1);
+	W32(d->common, 0x0c, 1);		/* VERSION_1 */
+	W8(d->common, 0x14, 1 | 2 | 8);	/* FEATURES_OK */
 	check(R8(d->common, 0x14) & 8, FAIL_FEATURES, "FEATURES_OK accepted");
 
-	R16(d->common, 0x16) = 0;		/* queue_select */
+	W16(d->common, 0x16, 0);		/* queue_select */
 	size = R16(d->common, 0x18);
 	check(size >= QSIZE, FAIL_QUEUE, "queue 0 large enough");
-	R16(d->common, 0x18) = QSIZE;
-	R16(d->common, 0x1a) = 0xffff;		/* no MSI-X vector: we poll */
+	W16(d->common, 0x18, QSIZE);
+	W16(d->common, 0x1a, 0xffff);		/* no MSI-X vector: we poll */
 	d->desc = zero((void *)ring, 0x3000);
-	d->avail = (volatile uint16_t *)(ring + 0x1000);
-	d->used = (volatile uint16_t *)(ring + 0x2000);
-	R32(d->common, 0x20) = (uint32_t)ring;
-	R32(d->common, 0x24) = 0;
-	R32(d->common, 0x28) = (uint32_t)(ring + 0x1000);
-	R32(d->common, 0x2c) = 0;
-	R32(d->common, 0x30) = (uint32_t)(ring + 0x2000);
-	R32(d->common, 0x34) = 0;
+	d->avail = ring + 0x1000;
+	d->used = ring + 0x2000;
+	W32(d->common, 0x20, (uint32_t)ring);
+	W32(d->common, 0x24, 0);
+	W32(d->common, 0x28, (uint32_t)(ring + 0x1000));
+	W32(d->common, 0x2c, 0);
+	W32(d->common, 0x30, (uint32_t)(ring + 0x2000));
+	W32(d->common, 0x34, 0);
 	d->notify_off = R16(d->common, 0x1e);
-	R16(d->common, 0x1c) = 1;		/* queue_enable */
+	W16(d->common, 0x1c, 1);		/* queue_enable */
 	check(R16(d->common, 0x1c) == 1, FAIL_QUEUE, "queue 0 enabled");
-	R8(d->common, 0x14) = 1 | 2 | 8 | 4;	/* DRIVER_OK */
+	W8(d->common, 0x14, 1 | 2 | 8 | 4);	/* DRIVER_OK */
 	check(R8(d->common, 0x14) == 15, FAIL_QUEUE, "DRIVER_OK");
 }
 
 /* Post the chain at descriptor 0, kick, poll; return the used length. */
 static uint32_t submit(struct vdev *d)
 {
-	volatile uint32_t *elem;
+	uintptr_t elem;
 	unsigned long n;
 
-	d->avail[2 + d->avail_idx % QSIZE] = 0;
+	W16(d->avail, 4 + 2 * (d->avail_idx % QSIZE), 0);
 	mem_barrier();
-	d->avail[1] = ++d->avail_idx;
+	W16(d->avail, 2, ++d->avail_idx);
 	mem_barrier();
-	R16(d->notify, d->notify_off * d->notify_mult) = 0;
+	W16(d->notify, d->notify_off * d->notify_mult, 0);
 	for (n = 0; n < POLL_LIMIT; n++) {
-		if (d->used[1] != d->used_idx)
+		if (R16(d->used, 2) != d->used_idx)
 			break;
 		__asm__ volatile("pause");
 	}
 	check(n < POLL_LIMIT, FAIL_TIMEOUT, "request completed");
 	mem_barrier();
-	elem = (volatile uint32_t *)(d->used + 2) + 2 * (d->used_idx % QSIZE);
+	elem = d->used + 4 + 8 * (d->used_idx % QSIZE);
 	d->used_idx++;
-	return elem[1];
+	return R32(elem, 4);
 }
 
 static void test_rng(void)
 {
 	struct vdev d = { 0 };
-	uint8_t *buf = (uint8_t *)BUF_BASE;
+	uintptr_t buf = BUF_BASE;
 	unsigned int round, i, nonzero;
 
 	if (!find_device(&d, 0x1044))
@@ -287,47 +305,45 @@ static void test_rng(void)
 	print("# virtio-rng\n");
 	virtio_init(&d, 0);
 	for (round = 0; round < RNG_ROUNDS; round++) {
-		zero(buf, 64);
-		d.desc[0].addr = BUF_BASE;
-		d.desc[0].len = 64;
-		d.desc[0].flags = 2;		/* WRITE */
+		zero((void *)buf, 64);
+		set_desc(&d, 0, buf, 64, 2, 0);	/* WRITE */
 		check(submit(&d) == 64, FAIL_RNG_DATA, "rng returned 64 bytes");
 		for (i = 0, nonzero = 0; i < 64; i++)
-			nonzero += buf[i] != 0;
+			nonzero += R8(buf, i) != 0;
 		check(nonzero > 32, FAIL_RNG_DATA, "rng bytes look random");
 	}
 }
 
-static int same(const volatile uint8_t *a, const char *b)
+static int same(uintptr_t a, const char *b)
 {
 	while (*b)
-		if (*a++ != (uint8_t)*b++)
+		if (R8(a++, 0) != (uint8_t)*b++)
 			return 0;
 	return 1;
 }
 
 /* One blk request: header, 512 data bytes, status (virtio 1.2, 5.2.6). */
 static uint8_t blk_rw(struct vdev *d, uint32_t type, uint64_t sector,
-		      uint8_t *data)
+		      uintptr_t data)
 {
-	volatile uint32_t *hdr = (uint32_t *)(BUF_BASE + 0x1000);
-	volatile uint8_t *status = (uint8_t *)(BUF_BASE + 0x1100);
+	uintptr_t hdr = BUF_BASE + 0x1000;
+	uintptr_t status = BUF_BASE + 0x1100;
 
-	hdr[0] = type;
-	hdr[1] = 0;
-	*(volatile uint64_t *)(hdr + 2) = sector;
-	*status = 0xff;
-	d->desc[0] = (struct desc){ (uintptr_t)hdr, 16, 1, 1 };
-	d->desc[1] = (struct desc){ (uintptr_t)data, 512, type ? 1 : 3, 2 };
-	d->desc[2] = (struct desc){ (uintptr_t)status, 1, 2, 0 };
+	W32(hdr, 0, type);
+	W32(hdr, 4, 0);
+	WR(uint64_t, hdr + 8, sector);
+	W8(status, 0, 0xff);
+	set_desc(d, 0, hdr, 16, 1, 1);			/* NEXT */
+	set_desc(d, 1, data, 512, type ? 1 : 3, 2);	/* (WRITE|)NEXT */
+	set_desc(d, 2, status, 1, 2, 0);		/* WRITE */
 	submit(d);
-	return *status;
+	return R8(status, 0);
 }
 
 static void test_blk(void)
 {
 	struct vdev d = { 0 };
-	uint8_t *data = (uint8_t *)(BUF_BASE + 0x2000);
+	uintptr_t data = BUF_BASE + 0x2000;
 	const char *s;
 	unsigned int i;
 
@@ -337,21 +353,22 @@ static void test_blk(void)
 	virtio_init(&d, 1);
 	check(blk_rw(&d, 0, 0, data) == 0, FAIL_BLK_STATUS, "read sector 0");
 	check(same(data, SECTOR0_MAGIC), FAIL_BLK_DATA, "sector 0 content");
-	zero(data, 512);
+	zero((void *)data, 512);
 	for (i = 0, s = SECTOR1_TEXT; *s; i++)
-		data[i] = *s++;
+		W8(data, i, *s++);
 	check(blk_rw(&d, 1, 1, data) == 0, FAIL_BLK_STATUS, "write sector 1");
-	zero(data, 512);
+	zero((void *)data, 512);
 	check(blk_rw(&d, 0, 1, data) == 0, FAIL_BLK_STATUS, "read sector 1");
 	check(same(data, SECTOR1_TEXT), FAIL_BLK_DATA, "sector 1 read back");
 }
 
+/* Called from head.S with the zero page the VMM passed in %rsi. */
 void selftest_main(const uint8_t *zero_page)
 {
 	print("# kvirtio VMM self-test guest\n");
-	check(*(const uint32_t *)(zero_page + 0x202) == 0x53726448,
+	check(R32((uintptr_t)zero_page, 0x202) == 0x53726448,
 	      FAIL_ZERO_PAGE, "zero page has the setup header");
-	check(zero_page[0x1e8] >= 3, FAIL_ZERO_PAGE, "e820 map present");
+	check(R8((uintptr_t)zero_page, 0x1e8) >= 3, FAIL_ZERO_PAGE, "e820 map present");
 	check(cfg_read(0, 0x08) >> 16 == 0x0600, FAIL_NO_DEVICE,
 	      "host bridge at 00.0");
 	test_rng();
