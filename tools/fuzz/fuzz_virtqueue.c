@@ -266,8 +266,6 @@ static void fz_flush(struct fz *z)
 	}
 	/* Monotonic: publishes exactly the pushes so far. */
 	fz_assert(z->vq.published_used_idx == z->expect_used);
-	fz_assert((u16)(z->vq.published_used_idx - before) <=
-		  z->vq.ring.size + z->vq.ring.size);
 	if (z->vq.published_used_idx != before)
 		fz_assert(kvirtio_test_used_idx(&z->r) ==
 			  z->vq.published_used_idx);
