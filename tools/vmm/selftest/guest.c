@@ -7,7 +7,8 @@
  * virtio-pci capabilities, feature negotiation, one split queue), with
  * polling instead of interrupts:
  *  - virtio-rng: RNG_ROUNDS requests of 64 bytes, each kicked through the
- *    notify area; the bytes must not be all zero;
+ *    notify area; the bytes must not be all zero, and each completion must
+ *    also raise the queue's MSI-X interrupt (vector IRQ_VECTOR on APIC 0);
  *  - virtio-blk: reads sector 0 (must start with SECTOR0_MAGIC, written by
  *    the test script), writes SECTOR1_TEXT to sector 1 (the script checks
  *    the file), reads it back.
@@ -19,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "guest.h"
+
 #define PORT_UART		0x3f8
 #define PORT_EXIT		0x501
 #define PCI_ADDR		0xcf8
@@ -27,7 +30,8 @@
 #define RNG_ROUNDS		4
 #define SECTOR0_MAGIC		"kvirtio-selftest-sector0"
 #define SECTOR1_TEXT		"written-by-selftest-guest"
-#define POLL_LIMIT		100000000UL
+/* Give up waiting for the device after about a second (TSC cycles). */
+#define POLL_CYCLES		3000000000ULL
 
 /* Fixed guest-physical scratch, far above the program (identity mapped). */
 #define RING_BASE		0x400000UL
@@ -45,7 +49,12 @@ enum fail {
 	FAIL_RNG_DATA,
 	FAIL_BLK_STATUS,
 	FAIL_BLK_DATA,
+	FAIL_MSIX,
 };
+
+#define IRQ_VECTOR		0x40
+#define LAPIC_BASE		0xfee00000UL
+#define MSIX_QUEUE_VECTOR	1
 
 struct desc {
 	uint64_t addr;
@@ -88,6 +97,14 @@ static inline void port_out8(uint16_t port, uint8_t v)
 static inline void port_out32(uint16_t port, uint32_t v)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
 }
 
 static inline uint32_t port_in32(uint16_t port)
@@ -148,6 +165,12 @@ static void cfg_write32(unsigned int slot, unsigned int off, uint32_t v)
 {
 	port_out32(PCI_ADDR, 0x80000000U | slot << 11 | (off & 0xfc));
 	port_out32(PCI_DATA, v);
+}
+
+static void cfg_write16(unsigned int slot, unsigned int off, uint16_t v)
+{
+	port_out32(PCI_ADDR, 0x80000000U | slot << 11 | (off & 0xfc));
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"((uint16_t)(PCI_DATA + (off & 2))));
 }
 
 static uint64_t bar_addr(unsigned int slot, unsigned int bar)
@@ -227,8 +250,66 @@ static int map_caps(struct vdev *d)
 	return d->common && d->notify;
 }
 
+/* An IDT whose only gate is IRQ_VECTOR, and the local APIC switched on. */
+static void irq_setup(void)
+{
+	static uint64_t idt[2 * 256] __attribute__((aligned(16)));
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uintptr_t)idt };
+	uintptr_t h = (uintptr_t)irq_entry;
+
+	/* 64-bit interrupt gate: selector 0x10 (__BOOT_CS), present, DPL 0. */
+	idt[2 * IRQ_VECTOR] = (h & 0xffff) | 0x10ULL << 16 | 0x8eULL << 40 |
+			      ((h >> 16) & 0xffff) << 48;
+	idt[2 * IRQ_VECTOR + 1] = h >> 32;
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+	W32(LAPIC_BASE, 0x80, 0);		/* TPR: accept everything */
+	W32(LAPIC_BASE, 0xf0, 0x1ff);		/* SVR: enabled, vector 0xff */
+	__asm__ volatile("sti");
+}
+
+/* Route queue 0 of @d to MSI-X vector MSIX_QUEUE_VECTOR -> IRQ_VECTOR. */
+static void msix_setup(struct vdev *d)
+{
+	unsigned int off = cfg_read(d->slot, 0x34) & 0xfc;
+	uint32_t table;
+	uintptr_t entry;
+	int n;
+
+	for (n = 0; off && n < 32; n++) {
+		if ((cfg_read(d->slot, off) & 0xff) == 0x11)
+			break;
+		off = cfg_read(d->slot, off + 1) & 0xfc;
+	}
+	check(off && n < 32, FAIL_MSIX, "MSI-X capability found");
+	table = cfg_read(d->slot, off + 4);
+	entry = bar_addr(d->slot, table & 7) + (table & ~7U) +
+		16 * MSIX_QUEUE_VECTOR;
+	W32(entry, 0, LAPIC_BASE);		/* destination: APIC id 0 */
+	W32(entry, 4, 0);
+	W32(entry, 8, IRQ_VECTOR);		/* fixed, edge */
+	W32(entry, 12, 0);			/* unmasked */
+	cfg_write16(d->slot, off + 2, 0x8000);	/* MSI-X enable */
+	W16(d->common, 0x16, 0);
+	W16(d->common, 0x1a, MSIX_QUEUE_VECTOR);
+	check(R16(d->common, 0x1a) == MSIX_QUEUE_VECTOR, FAIL_MSIX,
+	      "queue 0 mapped to an MSI-X vector");
+}
+
+static void wait_irq(uint32_t before)
+{
+	uint64_t end = rdtsc() + POLL_CYCLES;
+
+	while (RD(uint32_t, &irq_count) == before && rdtsc() < end)
+		;
+	check(RD(uint32_t, &irq_count) != before, FAIL_MSIX,
+	      "MSI-X interrupt delivered");
+}
+
 /* Reset, negotiate VERSION_1 only, set up queue 0 for polling. */
-static void virtio_init(struct vdev *d, unsigned int index)
+static void virtio_init(struct vdev *d, unsigned int index, int msix)
 {
 	uint64_t ring = RING_BASE + index * 0x10000UL;
 	uint32_t cmd = cfg_read(d->slot, 4) & 0xffff;
@@ -265,6 +346,8 @@ static void virtio_init(struct vdev *d, unsigned int index)
 	W32(d->common, 0x30, (uint32_t)(ring + 0x2000));
 	W32(d->common, 0x34, 0);
 	d->notify_off = R16(d->common, 0x1e);
+	if (msix)
+		msix_setup(d);
 	W16(d->common, 0x1c, 1);		/* queue_enable */
 	check(R16(d->common, 0x1c) == 1, FAIL_QUEUE, "queue 0 enabled");
 	W8(d->common, 0x14, 1 | 2 | 8 | 4);	/* DRIVER_OK */
@@ -274,20 +357,18 @@ static void virtio_init(struct vdev *d, unsigned int index)
 /* Post the chain at descriptor 0, kick, poll; return the used length. */
 static uint32_t submit(struct vdev *d)
 {
+	uint64_t end = rdtsc() + POLL_CYCLES;
 	uintptr_t elem;
-	unsigned long n;
 
 	W16(d->avail, 4 + 2 * (d->avail_idx % QSIZE), 0);
 	mem_barrier();
 	W16(d->avail, 2, ++d->avail_idx);
 	mem_barrier();
 	W16(d->notify, d->notify_off * d->notify_mult, 0);
-	for (n = 0; n < POLL_LIMIT; n++) {
-		if (R16(d->used, 2) != d->used_idx)
-			break;
-		__asm__ volatile("pause");
-	}
-	check(n < POLL_LIMIT, FAIL_TIMEOUT, "request completed");
+	while (R16(d->used, 2) == d->used_idx && rdtsc() < end)
+		;
+	check(R16(d->used, 2) != d->used_idx, FAIL_TIMEOUT,
+	      "request completed");
 	mem_barrier();
 	elem = d->used + 4 + 8 * (d->used_idx % QSIZE);
 	d->used_idx++;
@@ -303,11 +384,14 @@ static void test_rng(void)
 	if (!find_device(&d, 0x1044))
 		return;
 	print("# virtio-rng\n");
-	virtio_init(&d, 0);
+	virtio_init(&d, 0, 1);
 	for (round = 0; round < RNG_ROUNDS; round++) {
+		uint32_t irqs = RD(uint32_t, &irq_count);
+
 		zero((void *)buf, 64);
 		set_desc(&d, 0, buf, 64, 2, 0);	/* WRITE */
 		check(submit(&d) == 64, FAIL_RNG_DATA, "rng returned 64 bytes");
+		wait_irq(irqs);
 		for (i = 0, nonzero = 0; i < 64; i++)
 			nonzero += R8(buf, i) != 0;
 		check(nonzero > 32, FAIL_RNG_DATA, "rng bytes look random");
@@ -350,7 +434,7 @@ static void test_blk(void)
 	if (!find_device(&d, 0x1042))
 		return;
 	print("# virtio-blk\n");
-	virtio_init(&d, 1);
+	virtio_init(&d, 1, 0);
 	check(blk_rw(&d, 0, 0, data) == 0, FAIL_BLK_STATUS, "read sector 0");
 	check(same(data, SECTOR0_MAGIC), FAIL_BLK_DATA, "sector 0 content");
 	zero((void *)data, 512);
@@ -362,7 +446,6 @@ static void test_blk(void)
 	check(same(data, SECTOR1_TEXT), FAIL_BLK_DATA, "sector 1 read back");
 }
 
-/* Called from head.S with the zero page the VMM passed in %rsi. */
 void selftest_main(const uint8_t *zero_page)
 {
 	print("# kvirtio VMM self-test guest\n");
@@ -371,6 +454,7 @@ void selftest_main(const uint8_t *zero_page)
 	check(R8((uintptr_t)zero_page, 0x1e8) >= 3, FAIL_ZERO_PAGE, "e820 map present");
 	check(cfg_read(0, 0x08) >> 16 == 0x0600, FAIL_NO_DEVICE,
 	      "host bridge at 00.0");
+	irq_setup();
 	test_rng();
 	test_blk();
 	finish(0);

@@ -33,7 +33,21 @@ entry64:
 1:	hlt
 	jmp	1b
 
+/* MSI handler: count, EOI the local APIC, return. */
+	.globl	irq_entry
+irq_entry:
+	lock incl irq_count(%rip)
+	pushq	%rax
+	movabsq	$0xfee000b0, %rax
+	movl	$0, (%rax)
+	popq	%rax
+	iretq
+
 	.section .bss
+	.balign	16
+	.globl	irq_count
+irq_count:
+	.long	0
 	.balign	16
 	.space	16384
 stack_top:

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Symbols of head.S used by the self-test guest. */
+#ifndef KVIRTIO_VMM_SELFTEST_GUEST_H
+#define KVIRTIO_VMM_SELFTEST_GUEST_H
+
+#include <stdint.h>
+
+/* Interrupts taken on IRQ_VECTOR. */
+extern uint32_t irq_count;
+/* The IRQ_VECTOR handler. */
+void irq_entry(void);
+/* The C test, called with the zero page that the VMM passed in %rsi. */
+void selftest_main(const uint8_t *zero_page);
+
+#endif /* KVIRTIO_VMM_SELFTEST_GUEST_H */
