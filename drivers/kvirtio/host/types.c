@@ -4,10 +4,17 @@
  * drivers/kvirtio/devices/ with its kernel resources.
  */
 #include <linux/kernel.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/random.h>
 
 #include "host.h"
+#include "blk_file.h"
+#include "../devices/blk.h"
 #include "../devices/rng.h"
+
+/* The UAPI counts capacity in 512-byte sectors. */
+#define KV_SECTOR_SHIFT	9
 
 /**
  * kvirtio_rng_fill_kernel - the kernel's random source for virtio-rng
@@ -40,7 +47,89 @@ static void rng_destroy(struct kvirtio_hdev *hdev)
 	kvirtio_rng_destroy(hdev->vdev);
 }
 
+static int blk_check(const struct kvirtio_blk_params *u)
+{
+	if (u->fd < 0)
+		return -EBADF;
+	if ((u->flags & ~KVIRTIO_BLK_F_ALL) ||
+	    memchr_inv(u->reserved, 0, sizeof(u->reserved)))
+		return -EINVAL;
+	if (u->logical_block_size &&
+	    (!is_power_of_2(u->logical_block_size) ||
+	     u->logical_block_size < 512 || u->logical_block_size > 4096))
+		return -EINVAL;
+	if (u->capacity > (U64_MAX >> KV_SECTOR_SHIFT))
+		return -EINVAL;
+	if (u->seg_max > KVIRTIO_BLK_SEG_MAX_LIMIT ||
+	    (u->size_max && u->size_max < 4096))
+		return -EINVAL;
+	return 0;
+}
+
+static int blk_create(struct kvirtio_hdev *hdev,
+		      const struct kvirtio_create_device *args)
+{
+	const struct kvirtio_blk_params *u = &args->blk;
+	struct kvirtio_blk_opts o = {};
+	struct kvirtio_blk_backend *be;
+	bool ro = u->flags & KVIRTIO_BLK_F_READ_ONLY;
+	struct file *file;
+	u16 qsize;
+	int ret;
+
+	ret = blk_check(u);
+	if (ret)
+		return ret;
+	qsize = args->queue_size_max ? args->queue_size_max :
+		KVIRTIO_BLK_DEF_QUEUE_SIZE;
+	if (qsize < 4 || qsize > KVIRTIO_BLK_QUEUE_SIZE_MAX)
+		return -EINVAL;
+	o.num_queues = args->num_queues;
+	o.queue_size = qsize;
+	o.seg_max = min_t(u32, u->seg_max ? u->seg_max :
+			  KVIRTIO_BLK_DEF_SEG_MAX, qsize - 2);
+	o.size_max = u->size_max;
+	o.read_only = ro;
+	o.flush = u->flags & KVIRTIO_BLK_F_FLUSH;
+	memcpy(o.serial, u->serial, sizeof(o.serial));
+
+	file = fget(u->fd);
+	if (!file)
+		return -EBADF;
+	/* A writable disk needs a writable file: no silent read-only. */
+	if (!(file->f_mode & FMODE_READ) ||
+	    (!ro && !(file->f_mode & FMODE_WRITE))) {
+		fput(file);
+		return -EBADF;
+	}
+	be = kvirtio_blk_file_create(file, u->capacity << KV_SECTOR_SHIFT,
+				     u->logical_block_size, ro, o.seg_max);
+	fput(file);
+	if (IS_ERR(be))
+		return PTR_ERR(be);
+	ret = kvirtio_blk_create(&o, be, &hdev->vdev);
+	if (ret) {
+		kvirtio_blk_file_destroy(be);
+		return ret;
+	}
+	hdev->type_priv = be;
+	return 0;
+}
+
+static void blk_destroy(struct kvirtio_hdev *hdev)
+{
+	kvirtio_blk_destroy(hdev->vdev);
+	kvirtio_blk_file_destroy(hdev->type_priv);
+	hdev->type_priv = NULL;
+}
+
 static const struct kvirtio_hdev_type kvirtio_hdev_types[] = {
+	{
+		.type = KVIRTIO_DEV_BLK,
+		.name = "blk",
+		.create = blk_create,
+		.destroy = blk_destroy,
+	},
 	{
 		.type = KVIRTIO_DEV_RNG,
 		.name = "rng",

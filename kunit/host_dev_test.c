@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the kvirtio device fd (host/device.c, host/eventfd.c),
+ * driven as a VMM drives it: real file descriptors, real eventfds, ioctl
+ * arguments in user memory of the test's own mm (kunit_vm_mmap), and the
+ * guest's register accesses forwarded as region reads and writes.
+ *
+ * The end-to-end case plays both the VMM and a virtio-rng driver: it
+ * programs the transport through BAR0, enables a queue whose rings live in
+ * user memory (pinned by the device), kicks through the eventfd (the path
+ * a KVM ioeventfd takes), and waits for the INTx eventfd (the path into a
+ * KVM irqfd), then closes the fd with the queue live and checks that every
+ * live-object counter returns to where it was.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/eventfd.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/syscalls.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/eventfd.h>
+
+#include "host/host.h"
+
+#define D_UMEM_PAGES	16
+#define D_GPA		0x100000ULL	/* guest RAM: user pages 1.. */
+#define D_RAM_PAGES	8
+#define D_QSIZE		16
+#define D_DESC		(D_GPA)
+#define D_AVAIL		(D_GPA + 0x400)
+#define D_USED		(D_GPA + 0x800)
+#define D_DATA		(D_GPA + 0x2000)
+
+struct dfix {
+	unsigned long ua;		/* page 0: ioctl scratch */
+	int fd;
+	struct file *file;
+	struct kvirtio_hdev *hdev;
+	struct kvirtio_live_counters live0;
+};
+
+static void snap_live(struct kvirtio_live_counters *c)
+{
+	atomic_long_set(&c->devices, atomic_long_read(&kvirtio_live.devices));
+	atomic_long_set(&c->pinned_pages,
+			atomic_long_read(&kvirtio_live.pinned_pages));
+	atomic_long_set(&c->mapped_rings,
+			atomic_long_read(&kvirtio_live.mapped_rings));
+	atomic_long_set(&c->workers, atomic_long_read(&kvirtio_live.workers));
+	atomic_long_set(&c->kick_fds, atomic_long_read(&kvirtio_live.kick_fds));
+	atomic_long_set(&c->irq_fds, atomic_long_read(&kvirtio_live.irq_fds));
+}
+
+static void expect_live_back(struct kunit *test, struct dfix *f)
+{
+#define LIVE_EQ(x) KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&kvirtio_live.x), \
+				       atomic_long_read(&f->live0.x), #x)
+	LIVE_EQ(devices);
+	LIVE_EQ(pinned_pages);
+	LIVE_EQ(mapped_rings);
+	LIVE_EQ(workers);
+	LIVE_EQ(kick_fds);
+	LIVE_EQ(irq_fds);
+#undef LIVE_EQ
+}
+
+static void __user *scratch(struct dfix *f)
+{
+	return (void __user *)f->ua;
+}
+
+static void __user *guest_ptr(struct dfix *f, u64 gpa)
+{
+	return (void __user *)(f->ua + PAGE_SIZE + (gpa - D_GPA));
+}
+
+static long create_dev(struct dfix *f, const struct kvirtio_create_device *a,
+		       size_t size)
+{
+	if (copy_to_user(scratch(f), a, size))
+		return -EFAULT;
+	return kvirtio_create_device(scratch(f));
+}
+
+static long dev_ioctl(struct dfix *f, unsigned int cmd, void *arg, size_t size)
+{
+	long ret;
+
+	if (size && copy_to_user(scratch(f), arg, size))
+		return -EFAULT;
+	ret = kvirtio_hdev_ioctl(f->hdev, cmd, size ? scratch(f) : NULL);
+	if (size && copy_from_user(arg, scratch(f), size))
+		return -EFAULT;
+	return ret;
+}
+
+static ssize_t rw(struct dfix *f, u32 region, u64 off, void *buf, size_t n,
+		  bool write)
+{
+	ssize_t ret;
+
+	if (write && copy_to_user(scratch(f), buf, n))
+		return -EFAULT;
+	ret = kvirtio_hdev_rw(f->hdev, scratch(f), n,
+			      KVIRTIO_REGION_OFFSET(region) + off, write);
+	if (!write && ret > 0 && copy_from_user(buf, scratch(f), n))
+		return -EFAULT;
+	return ret;
+}
+
+static void wr(struct kunit *test, struct dfix *f, u32 region, u64 off,
+	       u64 val, size_t n)
+{
+	__le64 v = cpu_to_le64(val);
+
+	KUNIT_ASSERT_EQ(test, rw(f, region, off, &v, n, true), (ssize_t)n);
+}
+
+static u64 rd(struct kunit *test, struct dfix *f, u32 region, u64 off,
+	      size_t n)
+{
+	__le64 v = 0;
+
+	KUNIT_EXPECT_EQ(test, rw(f, region, off, &v, n, false), (ssize_t)n);
+	return le64_to_cpu(v);
+}
+
+static int new_eventfd(struct kunit *test)
+{
+	int fd = sys_eventfd2(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	KUNIT_ASSERT_GE(test, fd, 0);
+	return fd;
+}
+
+static void close_fd_sync(int fd)
+{
+	close_fd(fd);
+	/* Kernel threads defer the final fput: run the release now. */
+	flush_delayed_fput();
+}
+
+/* Read and clear an eventfd's count (0 if nothing is pending). */
+static u64 efd_take(int fd)
+{
+	struct file *file = fget(fd);
+	loff_t pos = 0;
+	u64 cnt = 0;
+
+	if (!file)
+		return 0;
+	if (kernel_read(file, &cnt, sizeof(cnt), &pos) != sizeof(cnt))
+		cnt = 0;
+	fput(file);
+	return cnt;
+}
+
+static u64 efd_wait(int fd, unsigned int ms)
+{
+	u64 c;
+
+	while (!(c = efd_take(fd)) && ms--)
+		msleep(1);
+	return c;
+}
+
+static void efd_signal(int fd)
+{
+	struct eventfd_ctx *ctx = eventfd_ctx_fdget(fd);
+
+	if (!IS_ERR(ctx)) {
+		kvirtio_irq_signal(ctx);
+		eventfd_ctx_put(ctx);
+	}
+}
+
+static int dev_test_init(struct kunit *test)
+{
+	struct dfix *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->ua = kunit_vm_mmap(test, NULL, 0, D_UMEM_PAGES * PAGE_SIZE,
+			      PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE(test, f->ua, 0UL);
+	KUNIT_ASSERT_NOT_NULL(test, current->mm);
+	f->fd = -1;
+	snap_live(&f->live0);
+	test->priv = f;
+	return 0;
+}
+
+static void open_rng(struct kunit *test, struct dfix *f)
+{
+	struct kvirtio_create_device a = {
+		.argsz = sizeof(a),
+		.type = KVIRTIO_DEV_RNG,
+		.queue_size_max = D_QSIZE,
+	};
+
+	f->fd = create_dev(f, &a, sizeof(a));
+	KUNIT_ASSERT_GE(test, f->fd, 0);
+	f->file = fget(f->fd);
+	KUNIT_ASSERT_NOT_NULL(test, f->file);
+	f->hdev = kvirtio_hdev_from_file(f->file);
+	KUNIT_ASSERT_NOT_NULL(test, f->hdev);
+}
+
+static void close_dev(struct dfix *f)
+{
+	if (f->fd < 0)
+		return;
+	fput(f->file);
+	close_fd_sync(f->fd);
+	f->fd = -1;
+	f->hdev = NULL;
+}
+
+static void dev_create_errnos(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	struct kvirtio_create_device a = {
+		.argsz = sizeof(a), .type = KVIRTIO_DEV_RNG,
+	};
+	struct kvirtio_create_device b;
+	u8 big[sizeof(a) + 8] = {};
+	int efd;
+
+	b = a;
+	b.argsz = sizeof(a) - 8;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.flags = 1;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.reserved[3] = 1;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.reserved1 = 1;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.type = 99;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -ENODEV);
+	b = a;
+	b.num_queues = 2;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.num_queues = KVIRTIO_MAX_QUEUES + 1;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.queue_size_max = 48;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.blk.fd = 3;		/* rng takes no type parameters */
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	/* A newer, larger struct: unknown tail must be zero. */
+	memcpy(big, &a, sizeof(a));
+	((struct kvirtio_create_device *)big)->argsz = sizeof(big);
+	big[sizeof(a) + 3] = 1;
+	KUNIT_EXPECT_EQ(test, create_dev(f, (void *)big, sizeof(big)), -E2BIG);
+	/* blk: bad backing fds. */
+	b = a;
+	b.type = KVIRTIO_DEV_BLK;
+	b.blk.fd = -1;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EBADF);
+	b.blk.fd = 1000;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EBADF);
+	efd = new_eventfd(test);
+	b.blk.fd = efd;		/* open, but not a file or block device */
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b.blk.logical_block_size = 1000;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	close_fd_sync(efd);
+	expect_live_back(test, f);
+
+	/* Controls: the plain struct and the larger one with a zero tail. */
+	big[sizeof(a) + 3] = 0;
+	f->fd = create_dev(f, (void *)big, sizeof(big));
+	KUNIT_ASSERT_GE(test, f->fd, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.devices),
+			atomic_long_read(&f->live0.devices) + 1);
+	f->file = fget(f->fd);
+	KUNIT_EXPECT_NOT_NULL(test, kvirtio_hdev_from_file(f->file));
+	KUNIT_EXPECT_TRUE(test, get_close_on_exec(f->fd));
+	close_dev(f);
+	expect_live_back(test, f);
+}
+
+static void dev_get_info(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	struct kvirtio_device_info info = { .argsz = sizeof(info) };
+	unsigned int i;
+
+	open_rng(test, f);
+	KUNIT_ASSERT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_GET_INFO, &info,
+					sizeof(info)), 0L);
+	KUNIT_EXPECT_EQ(test, info.device_id, (u32)KVIRTIO_DEV_RNG);
+	KUNIT_EXPECT_EQ(test, info.num_queues, 1);
+	KUNIT_EXPECT_EQ(test, info.queue_size_max, D_QSIZE);
+	KUNIT_EXPECT_EQ(test, info.num_msix, 2U);
+	KUNIT_EXPECT_TRUE(test, info.flags & KVIRTIO_INFO_F_MSIX);
+	KUNIT_EXPECT_EQ(test, info.notify_bar, (u32)KVIRTIO_REGION_BAR2);
+	KUNIT_EXPECT_EQ(test, info.msix_bar, (u32)KVIRTIO_REGION_BAR4);
+	KUNIT_EXPECT_NE(test, info.notify_off_multiplier, 0U);
+	KUNIT_EXPECT_EQ(test, info.regions[KVIRTIO_REGION_CONFIG].size, 256ULL);
+	KUNIT_EXPECT_EQ(test, info.regions[KVIRTIO_REGION_CONFIG].offset,
+			KVIRTIO_REGION_OFFSET(KVIRTIO_REGION_CONFIG));
+	for (i = 0; i < KVIRTIO_PCI_NUM_BARS; i++) {
+		bool present = i == 0 || i == 2 || i == 4;
+
+		KUNIT_EXPECT_EQ(test, !!info.regions[i].size, present);
+		if (present)
+			KUNIT_EXPECT_TRUE(test,
+				is_power_of_2(info.regions[i].size));
+	}
+	KUNIT_EXPECT_EQ(test, info.regions[6].size, 0ULL);
+
+	info.argsz = sizeof(info) - 8;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_GET_INFO, &info,
+					sizeof(info)), -EINVAL);
+	info.argsz = sizeof(info);
+	info.flags = 1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_GET_INFO, &info,
+					sizeof(info)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, _IO(KVIRTIO_TYPE, 0x7f), NULL, 0),
+			-ENOTTY);
+	close_dev(f);
+	expect_live_back(test, f);
+}
+
+static long set_table(struct dfix *f, const struct kvirtio_mem_region *r,
+		      u32 n, u32 argsz)
+{
+	struct kvirtio_mem_table *t;
+	size_t sz = struct_size(t, regions, n);
+	long ret;
+
+	t = kzalloc(sz, GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t->argsz = argsz ? argsz : sz;
+	t->nregions = n;
+	memcpy(t->regions, r, n * sizeof(*r));
+	ret = dev_ioctl(f, KVIRTIO_DEVICE_SET_MEM_TABLE, t, sz);
+	kfree(t);
+	return ret;
+}
+
+static struct kvirtio_mem_region ram(struct dfix *f)
+{
+	return (struct kvirtio_mem_region){
+		.gpa = D_GPA, .size = D_RAM_PAGES * PAGE_SIZE,
+		.uaddr = f->ua + PAGE_SIZE,
+	};
+}
+
+static void dev_mem_table_errnos(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	struct kvirtio_mem_region r[2];
+	struct kvirtio_mem_table t = { .argsz = sizeof(t),
+				       .nregions = KVIRTIO_MEM_REGIONS_MAX + 1 };
+
+	open_rng(test, f);
+	r[0] = ram(f);
+	r[1] = ram(f);
+	KUNIT_EXPECT_EQ(test, set_table(f, r, 2, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, set_table(f, r, 1, sizeof(t)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_MEM_TABLE, &t,
+					sizeof(t)), -E2BIG);
+	t.nregions = 0;
+	t.reserved = 1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_MEM_TABLE, &t,
+					sizeof(t)), -EINVAL);
+	r[0].uaddr += 1;
+	KUNIT_EXPECT_EQ(test, set_table(f, r, 1, 0), -EINVAL);
+	r[0] = ram(f);
+	KUNIT_EXPECT_EQ(test, set_table(f, r, 1, 0), 0L);
+	KUNIT_EXPECT_EQ(test, set_table(f, r, 0, 0), 0L);
+	close_dev(f);
+}
+
+static void dev_fd_errnos(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	struct kvirtio_queue_fd q = { .argsz = sizeof(q) };
+	struct kvirtio_irq_fd irq = { .argsz = sizeof(irq), .resample_fd = -1 };
+	int efd = new_eventfd(test);
+	long kicks0 = atomic_long_read(&kvirtio_live.kick_fds);
+	long irqs0 = atomic_long_read(&kvirtio_live.irq_fds);
+
+	open_rng(test, f);
+	q.index = 1;
+	q.fd = efd;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_KICK_FD, &q,
+					sizeof(q)), -EINVAL);
+	q.index = 0;
+	q.fd = -2;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_KICK_FD, &q,
+					sizeof(q)), -EBADF);
+	q.fd = 1000;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_KICK_FD, &q,
+					sizeof(q)), -EBADF);
+	q.fd = f->fd;		/* open, not an eventfd */
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_KICK_FD, &q,
+					sizeof(q)), -EINVAL);
+	q.fd = efd;
+	q.reserved = 1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_KICK_FD, &q,
+					sizeof(q)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.kick_fds), kicks0);
+	q.reserved = 0;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_KICK_FD, &q,
+					sizeof(q)), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.kick_fds),
+			kicks0 + 1);
+	/* Replacing keeps one hook. */
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_KICK_FD, &q,
+					sizeof(q)), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.kick_fds),
+			kicks0 + 1);
+	q.fd = -1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_KICK_FD, &q,
+					sizeof(q)), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.kick_fds), kicks0);
+
+	irq.type = KVIRTIO_IRQ_MSIX;
+	irq.index = 2;
+	irq.fd = efd;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), -EINVAL);
+	irq.index = 1;
+	irq.resample_fd = efd;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), -EINVAL);
+	irq.resample_fd = -1;
+	irq.type = 7;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), -EINVAL);
+	irq.type = KVIRTIO_IRQ_INTX;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), -EINVAL);
+	irq.index = 0;
+	irq.fd = -1;
+	irq.resample_fd = efd;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), -EINVAL);
+	irq.fd = efd;
+	irq.resample_fd = f->fd;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.irq_fds), irqs0);
+	/* Controls. */
+	irq.resample_fd = efd;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.irq_fds),
+			irqs0 + 2);
+	irq.type = KVIRTIO_IRQ_MSIX;
+	irq.index = 1;
+	irq.resample_fd = -1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.irq_fds),
+			irqs0 + 3);
+	/* Close with everything attached: all of it is released. */
+	close_dev(f);
+	close_fd_sync(efd);
+	expect_live_back(test, f);
+}
+
+static void dev_options(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	struct kvirtio_options o = { .argsz = sizeof(o) };
+	struct kvirtio_wopts before;
+
+	open_rng(test, f);
+	before = f->hdev->workers.opts;
+	KUNIT_EXPECT_EQ(test, before.budget_requests, 256U);
+	KUNIT_EXPECT_EQ(test, before.budget_bytes, 512ULL << 10);
+
+	o.flags = 1U << 7;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), -EINVAL);
+	/* One valid and one invalid field: nothing is applied. */
+	o.flags = KVIRTIO_OPT_BUSY_POLL | KVIRTIO_OPT_BUDGET;
+	o.busy_poll_us = 50;
+	o.budget_requests = 0;
+	o.budget_bytes = 1 << 20;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, f->hdev->workers.opts.busy_poll_us,
+			before.busy_poll_us);
+	o.budget_requests = 8;
+	o.budget_bytes = 100;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), -EINVAL);
+	o.budget_bytes = 1 << 20;
+	o.busy_poll_us = KVIRTIO_BUSY_POLL_US_MAX + 1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), -EINVAL);
+	/* A field that is not selected must be zero. */
+	o.busy_poll_us = 50;
+	o.flags = KVIRTIO_OPT_BUDGET;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), -EINVAL);
+	o.flags = KVIRTIO_OPT_BUSY_POLL | KVIRTIO_OPT_BUDGET;
+	o.reserved[1] = 1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), -EINVAL);
+	o.reserved[1] = 0;
+	o.flags |= KVIRTIO_OPT_WORKER_PER_QUEUE;
+	o.worker_per_queue = 2;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, f->hdev->workers.opts.budget_requests,
+			before.budget_requests);
+	/* Control. */
+	o.worker_per_queue = 1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), 0L);
+	KUNIT_EXPECT_EQ(test, f->hdev->workers.opts.busy_poll_us, 50U);
+	KUNIT_EXPECT_EQ(test, f->hdev->workers.opts.budget_requests, 8U);
+	KUNIT_EXPECT_EQ(test, f->hdev->workers.opts.budget_bytes, 1ULL << 20);
+	KUNIT_EXPECT_TRUE(test, f->hdev->workers.opts.per_queue);
+	close_dev(f);
+}
+
+static void dev_region_errnos(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	u8 b[8] = {};
+
+	open_rng(test, f);
+	/* Identity through config space (control for the errors below). */
+	KUNIT_EXPECT_EQ(test, rd(test, f, KVIRTIO_REGION_CONFIG, 0, 2),
+			0x1af4ULL);
+	KUNIT_EXPECT_EQ(test, rd(test, f, KVIRTIO_REGION_CONFIG, 2, 2),
+			0x1040ULL + KVIRTIO_DEV_RNG);
+	KUNIT_EXPECT_EQ(test, rw(f, 1, 0, b, 4, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rw(f, 6, 0, b, 4, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rw(f, 9, 0, b, 4, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rw(f, 0, 0, b, 3, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rw(f, 0, 2, b, 4, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rw(f, 0, KVIRTIO_PCI_BAR_CFG_SIZE, b, 4, false),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, rw(f, KVIRTIO_REGION_CONFIG, 0, b, 8, false),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, rw(f, KVIRTIO_REGION_CONFIG, 254, b, 4, false),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, rw(f, KVIRTIO_REGION_CONFIG, 1, b, 2, false),
+			2L);
+	close_dev(f);
+}
+
+/* Another mm may not use the device, even with a valid fd. */
+static void dev_foreign_mm(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	struct kvirtio_device_info info = { .argsz = sizeof(info) };
+	struct mm_struct *mine = current->mm, *other;
+	long r1, r2;
+
+	open_rng(test, f);
+	other = mm_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_ASSERT_EQ(test, copy_to_user(scratch(f), &info, sizeof(info)),
+			0UL);
+	kthread_unuse_mm(mine);
+	kthread_use_mm(other);
+	r1 = kvirtio_hdev_ioctl(f->hdev, KVIRTIO_DEVICE_GET_INFO, scratch(f));
+	r2 = kvirtio_hdev_rw(f->hdev, scratch(f), 2,
+			     KVIRTIO_REGION_OFFSET(KVIRTIO_REGION_CONFIG), false);
+	kthread_unuse_mm(other);
+	kthread_use_mm(mine);
+	mmput(other);
+	KUNIT_EXPECT_EQ(test, r1, -EPERM);
+	KUNIT_EXPECT_EQ(test, r2, (long)-EPERM);
+	/* Control: the creator's mm. */
+	KUNIT_EXPECT_EQ(test, kvirtio_hdev_ioctl(f->hdev,
+				KVIRTIO_DEVICE_GET_INFO, scratch(f)), 0L);
+	close_dev(f);
+}
+
+/* Play a virtio-rng driver through BAR0 up to DRIVER_OK with one queue. */
+static void drive_to_driver_ok(struct kunit *test, struct dfix *f)
+{
+	struct kvirtio_mem_region r = ram(f);
+	u8 st;
+
+	KUNIT_ASSERT_EQ(test, set_table(f, &r, 1, 0), 0L);
+	/* Memory decoding on, MSI-X stays off: INTx. */
+	wr(test, f, KVIRTIO_REGION_CONFIG, 4, KVIRTIO_PCI_CMD_MEMORY, 2);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+	   VIRTIO_CONFIG_S_DRIVER, 1);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_GF, 1, 4);	/* VERSION_1 */
+	wr(test, f, 0, VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+	   VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK, 1);
+	st = rd(test, f, 0, VIRTIO_PCI_COMMON_STATUS, 1);
+	KUNIT_ASSERT_TRUE(test, st & VIRTIO_CONFIG_S_FEATURES_OK);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_SIZE, D_QSIZE, 2);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_DESCLO, D_DESC, 4);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_DESCHI, 0, 4);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_AVAILLO, D_AVAIL, 4);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_AVAILHI, 0, 4);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_USEDLO, D_USED, 4);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_USEDHI, 0, 4);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
+	KUNIT_ASSERT_EQ(test, rd(test, f, 0, VIRTIO_PCI_COMMON_Q_ENABLE, 2),
+			1ULL);
+	KUNIT_EXPECT_FALSE(test, f->hdev->workers.running);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+	   VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK |
+	   VIRTIO_CONFIG_S_DRIVER_OK, 1);
+	KUNIT_ASSERT_TRUE(test, f->hdev->workers.running);
+}
+
+/* The driver posts one 64-byte writable buffer as avail entry @n. */
+static void post_buffer(struct kunit *test, struct dfix *f, u16 n)
+{
+	struct kvirtio_vring_desc d = {
+		.addr = cpu_to_le64(D_DATA + 64 * n),
+		.len = cpu_to_le32(64),
+		.flags = cpu_to_le16(VRING_DESC_F_WRITE),
+	};
+	__le16 head = cpu_to_le16(n), idx = cpu_to_le16(n + 1);
+
+	KUNIT_ASSERT_EQ(test, copy_to_user(guest_ptr(f, D_DESC + 16 * n), &d,
+					   sizeof(d)), 0UL);
+	KUNIT_ASSERT_EQ(test, copy_to_user(guest_ptr(f, D_AVAIL + 4 + 2 * n),
+					   &head, 2), 0UL);
+	KUNIT_ASSERT_EQ(test, copy_to_user(guest_ptr(f, D_AVAIL + 2), &idx, 2),
+			0UL);
+}
+
+static u16 used_idx(struct kunit *test, struct dfix *f)
+{
+	__le16 v = 0;
+
+	KUNIT_EXPECT_EQ(test, copy_from_user(&v, guest_ptr(f, D_USED + 2), 2),
+			0UL);
+	return le16_to_cpu(v);
+}
+
+static void dev_rng_end_to_end(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	int kick = new_eventfd(test);
+	int trig = new_eventfd(test);
+	int resample = new_eventfd(test);
+	struct kvirtio_queue_fd q = { .argsz = sizeof(q), .fd = kick };
+	struct kvirtio_irq_fd irq = { .argsz = sizeof(irq),
+				      .type = KVIRTIO_IRQ_INTX, .fd = trig,
+				      .resample_fd = resample };
+	struct kvirtio_stats st = { .argsz = sizeof(st) };
+	struct kvirtio_mem_region r;
+	u8 data[64], zero[64] = {};
+	__le32 ulen = 0;
+
+	open_rng(test, f);
+	KUNIT_ASSERT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_KICK_FD, &q,
+					sizeof(q)), 0L);
+	KUNIT_ASSERT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), 0L);
+	drive_to_driver_ok(test, f);
+	/* The three ring areas are pinned while the queue is enabled. */
+	KUNIT_EXPECT_EQ(test, f->hdev->mem.nr_maps, 3U);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&f->hdev->mem.pinned_pages), 0L);
+	/* And the table cannot change under them. */
+	r = ram(f);
+	KUNIT_EXPECT_EQ(test, set_table(f, &r, 1, 0), -EBUSY);
+
+	post_buffer(test, f, 0);
+	efd_take(trig);
+	efd_signal(kick);			/* what KVM's ioeventfd does */
+	KUNIT_ASSERT_GT(test, efd_wait(trig, 2000), 0ULL);
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 1);
+	KUNIT_EXPECT_EQ(test, copy_from_user(&ulen, guest_ptr(f, D_USED + 8),
+					     4), 0UL);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(ulen), 64U);
+	KUNIT_EXPECT_EQ(test, copy_from_user(data, guest_ptr(f, D_DATA), 64),
+			0UL);
+	KUNIT_EXPECT_NE(test, memcmp(data, zero, 64), 0);
+
+	/* EOI with ISR still set: the line is asserted again. */
+	efd_signal(resample);
+	KUNIT_EXPECT_GT(test, efd_wait(trig, 2000), 0ULL);
+	/* The driver reads ISR (clears it); the next EOI asserts nothing. */
+	KUNIT_EXPECT_EQ(test, rd(test, f, 0, KVIRTIO_PCI_ISR_OFF, 1), 1ULL);
+	efd_signal(resample);
+	KUNIT_EXPECT_EQ(test, efd_wait(trig, 50), 0ULL);
+
+	/* Slow path: a notify write instead of the eventfd. */
+	post_buffer(test, f, 1);
+	wr(test, f, KVIRTIO_REGION_BAR2, 0, 0, 2);
+	KUNIT_EXPECT_GT(test, efd_wait(trig, 2000), 0ULL);
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 2);
+
+	KUNIT_ASSERT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_GET_STATS, &st,
+					sizeof(st)), 0L);
+	KUNIT_EXPECT_EQ(test, st.requests, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes, 128ULL);
+	KUNIT_EXPECT_EQ(test, st.kicks, 2ULL);
+	KUNIT_EXPECT_GE(test, st.interrupts, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.mapped_rings, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.errors, 0ULL);
+
+	/* Close with the queue live and every eventfd attached. */
+	close_dev(f);
+	expect_live_back(test, f);
+	close_fd_sync(kick);
+	close_fd_sync(trig);
+	close_fd_sync(resample);
+}
+
+/* A driver reset stops the workers and unpins the rings. */
+static void dev_reset_releases(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	struct kvirtio_mem_region r;
+
+	open_rng(test, f);
+	drive_to_driver_ok(test, f);
+	KUNIT_EXPECT_EQ(test, f->hdev->mem.nr_maps, 3U);
+	wr(test, f, 0, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	KUNIT_EXPECT_EQ(test, rd(test, f, 0, VIRTIO_PCI_COMMON_STATUS, 1), 0ULL);
+	KUNIT_EXPECT_FALSE(test, f->hdev->workers.running);
+	KUNIT_EXPECT_EQ(test, f->hdev->mem.nr_maps, 0U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f->hdev->mem.pinned_pages), 0L);
+	r = ram(f);
+	KUNIT_EXPECT_EQ(test, set_table(f, &r, 1, 0), 0L);
+	/* Again, then a function reset from the VMM. */
+	drive_to_driver_ok(test, f);
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_RESET, NULL, 0), 0L);
+	KUNIT_EXPECT_FALSE(test, f->hdev->workers.running);
+	KUNIT_EXPECT_EQ(test, f->hdev->mem.nr_maps, 0U);
+	close_dev(f);
+	expect_live_back(test, f);
+}
+
+static struct kunit_case host_dev_cases[] = {
+	KUNIT_CASE(dev_create_errnos),
+	KUNIT_CASE(dev_get_info),
+	KUNIT_CASE(dev_mem_table_errnos),
+	KUNIT_CASE(dev_fd_errnos),
+	KUNIT_CASE(dev_options),
+	KUNIT_CASE(dev_region_errnos),
+	KUNIT_CASE(dev_foreign_mm),
+	KUNIT_CASE(dev_rng_end_to_end),
+	KUNIT_CASE(dev_reset_releases),
+	{}
+};
+
+static struct kunit_suite host_dev_suite = {
+	.name = "kvirtio_host_dev",
+	.init = dev_test_init,
+	.test_cases = host_dev_cases,
+};
+kunit_test_suite(host_dev_suite);
