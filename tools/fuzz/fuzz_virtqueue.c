@@ -22,6 +22,8 @@
  *  - at most one error per enable; ring maps never leak.
  * Also built without libFuzzer (tools/tests/corpus_replay.c).
  */
+#include <sys/mman.h>
+
 #include "compat.h"
 #include "virtqueue.h"
 #include "kvirtio_test_mem.h"
@@ -70,14 +72,23 @@ static u8 fz_u8(struct fz *z)
 	return *z->p++;
 }
 
+/*
+ * Every fz_*() call is a statement of its own or the only one in its
+ * expression: C leaves the order of operands unspecified, and gcc and
+ * clang must decode an input the same way for the corpus to replay.
+ */
 static u16 fz_u16(struct fz *z)
 {
-	return fz_u8(z) | (u16)fz_u8(z) << 8;
+	u16 lo = fz_u8(z);
+
+	return lo | (u16)fz_u8(z) << 8;
 }
 
 static u32 fz_u32(struct fz *z)
 {
-	return fz_u16(z) | (u32)fz_u16(z) << 16;
+	u32 lo = fz_u16(z);
+
+	return lo | (u32)fz_u16(z) << 16;
 }
 
 /* An address: mostly inside RAM, sometimes anywhere. */
@@ -85,6 +96,7 @@ static u64 fz_addr(struct fz *z)
 {
 	u8 mode = fz_u8(z);
 	u16 off = fz_u16(z);
+	u64 hi;
 
 	switch (mode & 7) {
 	case 0:
@@ -94,7 +106,8 @@ static u64 fz_addr(struct fz *z)
 	case 2:
 		return 0xffffffffffffffffULL - (off & 0xff);
 	case 3:
-		return (u64)fz_u32(z) << 32 | fz_u32(z);
+		hi = fz_u32(z);
+		return hi << 32 | fz_u32(z);
 	default:
 		return FZ_BASE + off % FZ_RAM;
 	}
@@ -403,9 +416,10 @@ static void fz_op(struct fz *z, u8 op)
 		u64 addr = fz_addr(z);
 		u32 len = fz_len(z);
 		u8 flags = fz_u8(z);
+		u8 entry = fz_u8(z) & 63;
 
-		kvirtio_test_write_desc(&z->tm, table, fz_u8(z) & 63, addr,
-					len, flags & 7, fz_u8(z) & 63);
+		kvirtio_test_write_desc(&z->tm, table, entry, addr, len,
+					flags & 7, fz_u8(z) & 63);
 		break;
 	}
 	case 12:	/* guest makes a head available */
@@ -463,6 +477,26 @@ static void fz_op(struct fz *z, u8 op)
 	fz_assert(z->nheads == z->vq.inflight || !kvirtio_queue_ready(&z->vq));
 }
 
+/*
+ * Guest RAM with inaccessible guard regions on both sides, each larger
+ * than the farthest a bad ring index could reach (16 * 65535 bytes past
+ * the descriptor table): an out-of-bounds ring access faults at once
+ * instead of reading some other mapped memory that ASan does not watch.
+ */
+#define FZ_GUARD	(2ULL << 20)
+
+static u8 *fz_guarded_ram(void)
+{
+	u8 *p = mmap(NULL, FZ_GUARD + FZ_RAM + FZ_GUARD, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p + FZ_GUARD, FZ_RAM, PROT_READ | PROT_WRITE))
+		return NULL;
+	return p + FZ_GUARD;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fz z;	/* large: keep it off the stack */
@@ -473,8 +507,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* One RAM buffer for the whole run: a fresh one costs page faults. */
 	static struct kvirtio_test_mem ram;
 
-	if (!ram.buf && kvirtio_test_mem_init(&ram, FZ_BASE, FZ_RAM))
-		return 0;
+	if (!ram.buf) {
+		u8 *guarded = fz_guarded_ram();
+
+		if (!guarded || kvirtio_test_mem_init(&ram, FZ_BASE, FZ_RAM))
+			abort();
+		kvfree(ram.buf);
+		ram.buf = guarded;
+	}
 	memset(&z, 0, sizeof(z));
 	z.p = data;
 	z.left = size;
