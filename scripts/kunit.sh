@@ -78,13 +78,13 @@ line=${line#\[*\] }
 [ -n "$line" ] || line="no KUnit summary (kunit.py exit $rc): see $log"
 echo "$name: $line" > "$summary"
 
-# Show kunit.py's verdicts: per-suite totals when all passed, every line
+# Show kunit.py's verdicts: the suites and totals when all passed, every line
 # but the passes when something failed, the tail when nothing ran.
 results=$(sed -n '/^\[[0-9:]*\] =\+$/,$p' "$log")
 if [ -z "$results" ]; then
 	tail -n 30 "$log"
 elif [ "$failed" -eq 0 ]; then
-	grep -E '^\[[0-9:]+\] # [^ ]+: pass:|Testing complete|Elapsed time' <<< "$results"
+	grep -E '\([0-9]+ subtests\)|Testing complete|Elapsed time' <<< "$results"
 else
 	grep -vE '\[PASSED\]' <<< "$results" | head -n 120
 fi
