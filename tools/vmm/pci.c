@@ -208,8 +208,14 @@ bool vmm_pci_io(struct vmm *vmm, uint16_t port, bool write, void *data,
 		pthread_mutex_unlock(&vmm->pci_lock);
 		return true;
 	}
-	if (port < CONF_DATA || port + len > CONF_DATA + 4)
-		return port >= CONF_ADDR && port < CONF_DATA + 4;
+	if (port < CONF_ADDR || port >= CONF_DATA + 4)
+		return false;
+	if (port < CONF_DATA || port + len > CONF_DATA + 4) {
+		/* Not a dword at 0xcf8 nor inside the data window: float. */
+		if (!write)
+			memset(data, 0xff, len);
+		return true;
+	}
 	pthread_mutex_lock(&vmm->pci_lock);
 	addr = vmm->pci_addr;
 	pthread_mutex_unlock(&vmm->pci_lock);
