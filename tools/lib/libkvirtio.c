@@ -136,15 +136,21 @@ int kvirtio_dev_config_read(struct kvirtio_dev *dev, uint32_t off,
 	uint32_t v = 0;
 	int ret;
 
+	*val = 0xffffffffU;
+	if (width < 1 || width > 4)
+		return -EINVAL;
 	ret = region_io(dev, KVIRTIO_REGION_CONFIG, off, &v, width, false);
-	*val = ret ? 0xffffffffU >> (32 - 8 * (width > 4 ? 4 : width)) : v;
+	if (!ret)
+		*val = v;
+	else if (width < 4)
+		*val = (1U << (8 * width)) - 1;
 	return ret;
 }
 
 int kvirtio_dev_config_write(struct kvirtio_dev *dev, uint32_t off,
 			     uint32_t width, uint32_t val)
 {
-	if (width > 4)
+	if (width < 1 || width > 4)
 		return -EINVAL;
 	return region_io(dev, KVIRTIO_REGION_CONFIG, off, &val, width, true);
 }
