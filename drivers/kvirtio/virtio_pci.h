@@ -244,6 +244,8 @@ struct kvirtio_pci_msix_vec {
  * @intx_level: current INTx level (under @irq_lock)
  * @msix_enabled: MSI-X Enable (under @irq_lock)
  * @msix_fmask: MSI-X Function Mask (under @irq_lock)
+ * @intx_disabled: command register Interrupt Disable (under @irq_lock)
+ * @mem_enabled: command register Memory Space Enable, as last seen
  * @config_irq_deferred: a config interrupt waits for DRIVER_OK
  * @num_msix: MSI-X table entries
  * @msix: the MSI-X table (under @irq_lock)
@@ -279,6 +281,8 @@ struct kvirtio_pci {
 	bool intx_level;
 	bool msix_enabled;
 	bool msix_fmask;
+	bool intx_disabled;
+	bool mem_enabled;
 	bool config_irq_deferred;
 	u16 num_msix;
 	struct kvirtio_pci_msix_vec *msix;
@@ -412,6 +416,8 @@ u64 kvirtio_pci_bar_addr(const struct kvirtio_pci *vp, unsigned int bar);
 bool kvirtio_pci_memory_enabled(const struct kvirtio_pci *vp);
 /* notify_off_multiplier of the NOTIFY_CFG capability. */
 u32 kvirtio_pci_notify_multiplier(const struct kvirtio_pci *vp);
+/* Offset of queue @qid's notify address in the notify BAR. */
+u64 kvirtio_pci_queue_notify_offset(const struct kvirtio_pci *vp, u16 qid);
 /* MSI-X table entries (num_queues + 1). */
 u16 kvirtio_pci_msix_vectors(const struct kvirtio_pci *vp);
 
