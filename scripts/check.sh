@@ -81,7 +81,7 @@ has_make_target()
 
 stage_deps()
 {
-	one deps "$KV_LOGS/deps.log" scripts/deps.sh kunit headers fuzz e2e
+	one deps "$KV_LOGS/deps.log" scripts/deps.sh kunit headers tools fuzz e2e
 }
 
 stage_module()

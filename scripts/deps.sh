@@ -17,8 +17,9 @@ pkgs_kunit="linux-source-6.12 xz-utils flex bison bc libelf-dev libssl-dev pytho
 # (checkpatch comes from the linux-source tree, which needs perl).
 pkgs_headers="linux-headers-amd64 linux-source-6.12 xz-utils flex bison bc
 	libelf-dev libssl-dev pahole sparse rsync perl"
-# Userspace unit tests of the host-agnostic core.
-pkgs_tools=""
+# Userspace unit tests of the host-agnostic core: gcc and clang builds,
+# both with ASan and UBSan.
+pkgs_tools="clang libclang-rt-14-dev"
 # libFuzzer and the sanitizers' runtimes.
 pkgs_fuzz="clang libclang-rt-14-dev"
 # Nested testbed: Debian kernel under QEMU TCG, busybox initramfs.
