@@ -690,6 +690,25 @@ u32 kvirtio_chain_iter_remaining(const struct kvirtio_chain_iter *it)
 }
 
 /*
+ * Do at least @len bytes remain under the cursor?  Walks only the
+ * descriptors @len spans, so a device reading a long chain in small
+ * pieces stays linear in the chain length.
+ */
+static bool chain_iter_has(const struct kvirtio_chain_iter *it, u32 len)
+{
+	const struct kvirtio_chain *chain = it->chain;
+	u64 avail = 0;
+	u16 i;
+
+	for (i = it->idx; i < it->end; i++) {
+		avail += chain->descs[i].len - (i == it->idx ? it->off : 0);
+		if (avail >= len)
+			return true;
+	}
+	return !len;
+}
+
+/*
  * Move the cursor over @len bytes, calling @mem's read or write for each
  * piece when @mem is set.  The cursor only moves when everything succeeded.
  */
@@ -703,7 +722,7 @@ static int chain_iter_move(struct kvirtio_chain_iter *it,
 	u32 done = 0;
 	int ret;
 
-	if (len > kvirtio_chain_iter_remaining(it))
+	if (!chain_iter_has(it, len))
 		return -EMSGSIZE;
 	while (done < len) {
 		const struct kvirtio_desc *d = &chain->descs[idx];
