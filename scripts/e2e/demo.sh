@@ -41,6 +41,12 @@ step "what the guest saw (backend=kernel)"
 grep -E '^\s*\[demo/kernel\] L2 (DEV|BLK|RNG|DMESG|HWRNG|KVBLK)' "$log" |
 	sed 's/^ *\[demo\/kernel\] L2 /    /' | head -n 40
 
+step "VMM counters (--stats): exits to the VMM and where blk requests were served"
+for b in kernel user; do
+	grep -E "^\s*\[demo/$b\] stats: (exits|dev .* blk|  (kernel|user|queue))" "$log" |
+		sed "s/^ *\[demo\/$b\] stats: */    $b: /" | head -n 8
+done
+
 step "QD1 4 KiB random read latency in the guest (same L1 run, $N requests each)"
 awk '/^E2E LAT / {
 	b = $3

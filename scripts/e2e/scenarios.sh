@@ -142,7 +142,7 @@ wait_line()
 show_log()
 {
 	tr -d '\r' < "$1" | grep -E '^(L2 |KVBLK|vmm|stats:|Kernel panic|.*(BUG|Oops|WARNING))' |
-		sed "s|^|  [$TAG] |" | head -n 60
+		grep -v 'unclaimed_port' | sed "s|^|  [$TAG] |" | head -n 60
 }
 
 # Last lines of a VM log, for failures.
