@@ -858,8 +858,18 @@ static void vp_queue_reset_in_use(struct kunit *test)
 	struct drv *dr = drv_probe(test, 0);
 	struct kvtd *d = dr->d;
 
+	struct kvirtio_test_buf buf = { KVTD_MEM_BASE + 0x80000, 64, true };
+	struct kvirtio_desc descs[4];
+	struct kvirtio_chain chain = { .descs = descs, .capacity = 4 };
+
 	KUNIT_EXPECT_TRUE(test, dev_features(dr) & F_RESET);
 	drv_bringup(dr, F_V1 | F_RESET, true);
+	/* A request is in flight on queue 1 when the driver resets it. */
+	kvirtio_test_avail_add(&dr->rings[1],
+			       kvirtio_test_add_chain(&dr->rings[1], 0, &buf, 1));
+	kvirtio_test_avail_publish(&dr->rings[1]);
+	KUNIT_ASSERT_EQ(test, kvirtio_queue_pop(&d->vqs[1], &chain), 0);
+	KUNIT_EXPECT_EQ(test, d->vqs[1].inflight, 1u);
 	cw(dr, VIRTIO_PCI_COMMON_Q_SELECT, 2, 1);
 	KUNIT_EXPECT_EQ(test, cr(dr, Q_RESET, 2), 0);
 	cw(dr, Q_RESET, 2, 1);
@@ -874,6 +884,7 @@ static void vp_queue_reset_in_use(struct kunit *test)
 			VIRTIO_MSI_NO_VECTOR);
 	KUNIT_EXPECT_EQ(test, cr(dr, VIRTIO_PCI_COMMON_Q_DESCLO, 8), 0);
 	KUNIT_EXPECT_EQ(test, d->tm.live_maps, 3 * (NQ - 1));
+	KUNIT_EXPECT_FALSE(test, kvirtio_queue_ready(&d->vqs[1]));
 	/* The device keeps running; the reset queue is dead. */
 	KUNIT_EXPECT_TRUE(test, status(dr) & S_DOK);
 	kick(dr, 1);
@@ -883,9 +894,14 @@ static void vp_queue_reset_in_use(struct kunit *test)
 	kick(dr, 0);
 	KUNIT_EXPECT_EQ(test, d->kicks[0], 1u);
 	/* vp_modern_enable_vq_after_reset(): program and re-enable. */
-	setup_queue(dr, 1, 32, 2, ring_gpa(1));
+	setup_queue(dr, 1, 32, 2, ring_gpa(1) + 0x1000);
 	enable_queue(dr, 1);
 	KUNIT_EXPECT_EQ(test, cr(dr, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
+	/* A fresh queue: nothing in flight, indices from 0, new size. */
+	KUNIT_EXPECT_EQ(test, d->vqs[1].inflight, 0u);
+	KUNIT_EXPECT_EQ(test, d->vqs[1].last_avail_idx, 0);
+	KUNIT_EXPECT_EQ(test, d->vqs[1].ring.size, 32);
+	KUNIT_EXPECT_EQ(test, d->vqs[1].desc_gpa, ring_gpa(1) + 0x1000);
 	kick(dr, 1);
 	KUNIT_EXPECT_EQ(test, d->kicks[1], 1u);
 	kvirtio_device_queue_interrupt(&d->vdev, 1);
