@@ -56,17 +56,23 @@ static void snap_live(struct kvirtio_live_counters *c)
 	atomic_long_set(&c->irq_fds, atomic_long_read(&kvirtio_live.irq_fds));
 }
 
+static void live_eq(struct kunit *test, const char *name, atomic_long_t *now,
+		    atomic_long_t *then)
+{
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(now), atomic_long_read(then),
+			    "%s", name);
+}
+
 static void expect_live_back(struct kunit *test, struct dfix *f)
 {
-#define LIVE_EQ(x) KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&kvirtio_live.x), \
-				       atomic_long_read(&f->live0.x), #x)
-	LIVE_EQ(devices);
-	LIVE_EQ(pinned_pages);
-	LIVE_EQ(mapped_rings);
-	LIVE_EQ(workers);
-	LIVE_EQ(kick_fds);
-	LIVE_EQ(irq_fds);
-#undef LIVE_EQ
+	live_eq(test, "devices", &kvirtio_live.devices, &f->live0.devices);
+	live_eq(test, "pinned_pages", &kvirtio_live.pinned_pages,
+		&f->live0.pinned_pages);
+	live_eq(test, "mapped_rings", &kvirtio_live.mapped_rings,
+		&f->live0.mapped_rings);
+	live_eq(test, "workers", &kvirtio_live.workers, &f->live0.workers);
+	live_eq(test, "kick_fds", &kvirtio_live.kick_fds, &f->live0.kick_fds);
+	live_eq(test, "irq_fds", &kvirtio_live.irq_fds, &f->live0.irq_fds);
 }
 
 static void __user *scratch(struct dfix *f)
@@ -165,7 +171,7 @@ static u64 efd_wait(int fd, unsigned int ms)
 	u64 c;
 
 	while (!(c = efd_take(fd)) && ms--)
-		msleep(1);
+		usleep_range(1000, 2000);
 	return c;
 }
 
@@ -316,8 +322,8 @@ static void dev_get_info(struct kunit *test)
 
 		KUNIT_EXPECT_EQ(test, !!info.regions[i].size, present);
 		if (present)
-			KUNIT_EXPECT_TRUE(test,
-				is_power_of_2(info.regions[i].size));
+			KUNIT_EXPECT_EQ(test, hweight64(info.regions[i].size),
+					1U);
 	}
 	KUNIT_EXPECT_EQ(test, info.regions[6].size, 0ULL);
 
@@ -584,8 +590,8 @@ static void dev_foreign_mm(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r1, -EPERM);
 	KUNIT_EXPECT_EQ(test, r2, (long)-EPERM);
 	/* Control: the creator's mm. */
-	KUNIT_EXPECT_EQ(test, kvirtio_hdev_ioctl(f->hdev,
-				KVIRTIO_DEVICE_GET_INFO, scratch(f)), 0L);
+	r1 = kvirtio_hdev_ioctl(f->hdev, KVIRTIO_DEVICE_GET_INFO, scratch(f));
+	KUNIT_EXPECT_EQ(test, r1, 0L);
 	close_dev(f);
 }
 
@@ -765,4 +771,5 @@ static struct kunit_suite host_dev_suite = {
 	.init = dev_test_init,
 	.test_cases = host_dev_cases,
 };
+
 kunit_test_suite(host_dev_suite);

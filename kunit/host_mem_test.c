@@ -136,10 +136,9 @@ static void mem_check_regions_errnos(struct kunit *test)
 		many[i].size = PAGE_SIZE;
 		many[i].uaddr = f->ua;
 	}
-	KUNIT_EXPECT_EQ(test, kvirtio_kmem_check_regions(many,
-					KVIRTIO_MEM_REGIONS_MAX), 0);
-	KUNIT_EXPECT_EQ(test, kvirtio_kmem_check_regions(many,
-					KVIRTIO_MEM_REGIONS_MAX + 1), -E2BIG);
+	i = KVIRTIO_MEM_REGIONS_MAX;
+	KUNIT_EXPECT_EQ(test, kvirtio_kmem_check_regions(many, i), 0);
+	KUNIT_EXPECT_EQ(test, kvirtio_kmem_check_regions(many, i + 1), -E2BIG);
 }
 
 /* A refused table leaves the previous one in place. */
@@ -170,17 +169,19 @@ static void mem_translate(struct kunit *test)
 	/* Inside A, stopping at A's end although B follows in gpa. */
 	KUNIT_EXPECT_EQ(test, kvirtio_kmem_translate(&f->km.gmem, GPA_A + 100,
 						     3 * PAGE_SIZE, &ua, &n), 0);
-	KUNIT_EXPECT_PTR_EQ(test, ua,
-			    (void __user *)(f->ua + 4 * PAGE_SIZE + 100));
+	KUNIT_EXPECT_EQ(test, (unsigned long)ua, f->ua + 4 * PAGE_SIZE + 100);
 	KUNIT_EXPECT_EQ(test, n, 2 * PAGE_SIZE - 100);
 	/* The rest continues in B at the start of the mapping. */
 	KUNIT_EXPECT_EQ(test, kvirtio_kmem_translate(&f->km.gmem, GPA_B, 64,
 						     &ua, &n), 0);
-	KUNIT_EXPECT_PTR_EQ(test, ua, (void __user *)f->ua);
+	KUNIT_EXPECT_EQ(test, (unsigned long)ua, f->ua);
 	KUNIT_EXPECT_EQ(test, n, 64ULL);
 	/* Holes, wrap, zero length, foreign memory. */
-	KUNIT_EXPECT_EQ(test, kvirtio_kmem_translate(&f->km.gmem,
-				GPA_B + 2 * PAGE_SIZE, 1, &ua, &n), -EFAULT);
+	KUNIT_EXPECT_EQ(test, kvirtio_kmem_translate(&f->km.gmem, GPA_C - 1, 1,
+						     &ua, &n), -EFAULT);
+	KUNIT_EXPECT_EQ(test, kvirtio_kmem_translate(&f->km.gmem, GPA_B +
+						     2 * PAGE_SIZE, 1, &ua, &n),
+			-EFAULT);
 	KUNIT_EXPECT_EQ(test, kvirtio_kmem_translate(&f->km.gmem, GPA_A - 1, 2,
 						     &ua, &n), -EFAULT);
 	KUNIT_EXPECT_EQ(test, kvirtio_kmem_translate(&f->km.gmem, GPA_A,
@@ -372,4 +373,5 @@ static struct kunit_suite host_mem_suite = {
 	.exit = mem_test_exit,
 	.test_cases = host_mem_cases,
 };
+
 kunit_test_suite(host_mem_suite);

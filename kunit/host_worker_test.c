@@ -279,7 +279,7 @@ static void worker_thread_kick_to_irq(struct kunit *test)
 	/* Kicks after stop are dropped, not a use-after-free. */
 	add_chains(f, 1);
 	kvirtio_workers_kick(&f->ws, 0);
-	msleep(10);
+	msleep(20);
 	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&f->r), 5);
 }
 
@@ -386,4 +386,5 @@ static struct kunit_suite host_worker_suite = {
 	.exit = worker_test_exit,
 	.test_cases = host_worker_cases,
 };
+
 kunit_test_suite(host_worker_suite);

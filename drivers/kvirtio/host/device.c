@@ -14,6 +14,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -26,6 +27,7 @@
 
 static DEFINE_IDA(kvirtio_ida);
 
+/* Protects kvirtio_devices, the list debugfs walks. */
 DEFINE_MUTEX(kvirtio_devices_lock);
 LIST_HEAD(kvirtio_devices);
 
@@ -170,10 +172,11 @@ ssize_t kvirtio_hdev_rw(struct kvirtio_hdev *hdev, char __user *buf,
 		/* A refused read (decoding off) gives the guest all-ones. */
 		kvirtio_pci_bar_read(&hdev->vp, index, off, data, count);
 	} else if (notify) {
+		u32 mult = max(1U, kvirtio_pci_notify_multiplier(&hdev->vp));
+
 		atomic64_inc(&hdev->stats.kicks);
-		trace_kvirtio_kick(hdev->id, off / max(1U,
-			kvirtio_pci_notify_multiplier(&hdev->vp)),
-			KVIRTIO_KICK_MMIO);
+		trace_kvirtio_kick(hdev->id, div_u64(off, mult),
+				   KVIRTIO_KICK_MMIO);
 		kvirtio_pci_bar_write(&hdev->vp, index, off, data, count);
 	} else {
 		kvirtio_workers_pause(&hdev->workers);

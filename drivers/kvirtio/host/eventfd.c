@@ -23,7 +23,6 @@
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 
 #include "host.h"
 #include "trace.h"
@@ -34,10 +33,11 @@
  */
 void kvirtio_irq_signal(struct eventfd_ctx *ctx)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
-	eventfd_signal(ctx, 1);
-#else
+	/* Kbuild probes the header: the count argument went away in 6.8. */
+#ifdef KVIRTIO_EVENTFD_SIGNAL_NO_COUNT
 	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
 #endif
 }
 

@@ -98,7 +98,7 @@ struct kvirtio_workers {
 	struct kvirtio_worker *w[KVIRTIO_MAX_QUEUES];
 	bool running;
 	bool paused;
-	spinlock_t lock;
+	spinlock_t lock;	/* see @lock above */
 };
 
 void kvirtio_workers_init(struct kvirtio_workers *ws,
@@ -195,7 +195,7 @@ struct kvirtio_hdev {
 	struct kvirtio_pci vp;
 	struct kvirtio_kmem mem;
 	struct mm_struct *mm;
-	struct mutex lock;
+	struct mutex lock;	/* the config path, see @lock above */
 	struct kvirtio_kick *kick[KVIRTIO_MAX_QUEUES];
 	struct eventfd_ctx __rcu **msix;
 	u16 num_msix;

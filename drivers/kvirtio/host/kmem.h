@@ -50,7 +50,7 @@ struct kvirtio_kmem {
 	struct kvirtio_guest_mem gmem;
 	struct mm_struct *mm;
 	struct kvirtio_kmem_table __rcu *table;
-	struct mutex lock;
+	struct mutex lock;	/* see @lock above */
 	struct list_head maps;
 	unsigned int nr_maps;
 	atomic_long_t pinned_pages;

@@ -10,7 +10,9 @@
  * pin is charged to the creator's RLIMIT_MEMLOCK through locked_vm, like
  * VFIO type1.  Buffers are copied with copy_{from,to}_user in the
  * creator's mm: see Documentation/userspace-api.rst for why buffers are
- * not pinned.
+ * not pinned.  Everything that touches user memory runs in the creator's
+ * mm (its own syscalls, or a worker under kthread_use_mm); unpinning and
+ * uncharging may run anywhere (the last close).
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -19,7 +21,6 @@
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
-#include <linux/version.h>
 #include <uapi/linux/kvirtio.h>
 
 #include "host.h"
@@ -195,19 +196,11 @@ static int kmem_write(struct kvirtio_guest_mem *mem, u64 gpa,
 	return kmem_copy(to_kmem(mem), gpa, (void *)src, len, true);
 }
 
-static long kmem_pin(struct mm_struct *mm, u64 uaddr, unsigned long nr,
-		     struct page **pages)
-{
-	unsigned int flags = FOLL_WRITE | FOLL_LONGTERM;
-
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
-	return pin_user_pages_remote(mm, uaddr, nr, flags, pages, NULL, NULL);
-#else
-	return pin_user_pages_remote(mm, uaddr, nr, flags, pages, NULL);
-#endif
-}
-
-/* Pin every page of [first, first + npages pages) through the table. */
+/*
+ * Pin every page of [first, first + npages pages) through the table.  The
+ * caller runs in the creator's mm: pin_user_pages_fast() takes its mmap
+ * lock as needed and has the same signature on 6.1 and 6.12.
+ */
 static int kmem_pin_range(struct kvirtio_kmem *km, u64 first,
 			  unsigned long npages, struct page **pages)
 {
@@ -215,14 +208,12 @@ static int kmem_pin_range(struct kvirtio_kmem *km, u64 first,
 	unsigned long done = 0;
 	int ret = 0;
 
-	mmap_read_lock(km->mm);
 	mutex_lock(&km->lock);
 	t = rcu_dereference_protected(km->table, lockdep_is_held(&km->lock));
 	while (done < npages) {
 		u64 gpa = first + ((u64)done << PAGE_SHIFT);
 		u64 ua, n;
-		unsigned long nr;
-		long got;
+		int nr, got;
 
 		ret = kmem_piece(t, gpa, (u64)(npages - done) << PAGE_SHIFT,
 				 &ua, &n);
@@ -230,16 +221,16 @@ static int kmem_pin_range(struct kvirtio_kmem *km, u64 first,
 			break;
 		/* Regions are page aligned, so pieces are whole pages. */
 		nr = n >> PAGE_SHIFT;
-		got = kmem_pin(km->mm, ua, nr, pages + done);
+		got = pin_user_pages_fast(ua, nr, FOLL_WRITE | FOLL_LONGTERM,
+					  pages + done);
 		if (got > 0)
 			done += got;
 		if (got != nr) {
-			ret = got < 0 ? (int)got : -EFAULT;
+			ret = got < 0 ? got : -EFAULT;
 			break;
 		}
 	}
 	mutex_unlock(&km->lock);
-	mmap_read_unlock(km->mm);
 	if (ret && done)
 		unpin_user_pages(pages, done);
 	return ret;

@@ -52,8 +52,8 @@ void kvirtio_workers_init(struct kvirtio_workers *ws,
 	ws->mm = mm;
 	ws->stats = stats;
 	ws->name_id = name_id;
-	ws->opts.busy_poll_us = min(kvirtio_busy_poll_us,
-				    (unsigned int)KVIRTIO_BUSY_POLL_US_MAX);
+	ws->opts.busy_poll_us = min_t(unsigned int, kvirtio_busy_poll_us,
+				      KVIRTIO_BUSY_POLL_US_MAX);
 	ws->opts.budget_requests = clamp(kvirtio_budget_requests, 1U,
 					 (unsigned int)KVIRTIO_BUDGET_REQUESTS_MAX);
 	ws->opts.budget_bytes = clamp_t(u64, (u64)kvirtio_budget_kbytes << 10,

@@ -45,8 +45,8 @@
 #define KVIRTIO_DEV_RNG		4
 
 /* struct kvirtio_blk_params.flags */
-#define KVIRTIO_BLK_F_READ_ONLY	(1U << 0)	/* offer VIRTIO_BLK_F_RO */
-#define KVIRTIO_BLK_F_FLUSH	(1U << 1)	/* offer VIRTIO_BLK_F_FLUSH */
+#define KVIRTIO_BLK_F_READ_ONLY	0x1U	/* offer VIRTIO_BLK_F_RO */
+#define KVIRTIO_BLK_F_FLUSH	0x2U	/* offer VIRTIO_BLK_F_FLUSH */
 #define KVIRTIO_BLK_F_ALL	(KVIRTIO_BLK_F_READ_ONLY | KVIRTIO_BLK_F_FLUSH)
 
 #define KVIRTIO_BLK_SERIAL_LEN	20	/* VIRTIO_BLK_ID_BYTES */
@@ -134,11 +134,11 @@ struct kvirtio_create_device {
 #define KVIRTIO_NUM_REGIONS		8
 
 /* struct kvirtio_region_info.flags */
-#define KVIRTIO_REGION_F_READ		(1U << 0)
-#define KVIRTIO_REGION_F_WRITE		(1U << 1)
-#define KVIRTIO_REGION_F_MEM64		(1U << 2)	/* 64-bit memory BAR */
-#define KVIRTIO_REGION_F_PREFETCH	(1U << 3)
-#define KVIRTIO_REGION_F_IO		(1U << 4)	/* I/O port BAR */
+#define KVIRTIO_REGION_F_READ		0x1U
+#define KVIRTIO_REGION_F_WRITE		0x2U
+#define KVIRTIO_REGION_F_MEM64		0x4U	/* 64-bit memory BAR */
+#define KVIRTIO_REGION_F_PREFETCH	0x8U
+#define KVIRTIO_REGION_F_IO		0x10U	/* I/O port BAR */
 
 /**
  * struct kvirtio_region_info - one region of a device fd
@@ -159,8 +159,8 @@ struct kvirtio_region_info {
 /* ---------------------------------------------------------------------- */
 
 /* struct kvirtio_device_info.flags (output) */
-#define KVIRTIO_INFO_F_MSIX	(1U << 0)	/* device has an MSI-X cap */
-#define KVIRTIO_INFO_F_INTX	(1U << 1)	/* device raises INTx (pin A) */
+#define KVIRTIO_INFO_F_MSIX	0x1U	/* device has an MSI-X cap */
+#define KVIRTIO_INFO_F_INTX	0x2U	/* device raises INTx (pin A) */
 
 /**
  * struct kvirtio_device_info - argument of KVIRTIO_DEVICE_GET_INFO
@@ -282,9 +282,9 @@ struct kvirtio_irq_fd {
 #define KVIRTIO_DEVICE_SET_IRQ_FD	_IO(KVIRTIO_TYPE, 0x13)
 
 /* struct kvirtio_options.flags: which fields to apply */
-#define KVIRTIO_OPT_BUSY_POLL		(1U << 0)
-#define KVIRTIO_OPT_BUDGET		(1U << 1)
-#define KVIRTIO_OPT_WORKER_PER_QUEUE	(1U << 2)
+#define KVIRTIO_OPT_BUSY_POLL		0x1U
+#define KVIRTIO_OPT_BUDGET		0x2U
+#define KVIRTIO_OPT_WORKER_PER_QUEUE	0x4U
 #define KVIRTIO_OPT_ALL			(KVIRTIO_OPT_BUSY_POLL | \
 					 KVIRTIO_OPT_BUDGET | \
 					 KVIRTIO_OPT_WORKER_PER_QUEUE)
