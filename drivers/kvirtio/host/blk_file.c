@@ -10,6 +10,10 @@
  * return completed the request inline.  O_DIRECT on the file (IOCB_DIRECT)
  * is honoured as the VMM opened it.
  *
+ * Guest memory that is not the module's own (the KUnit double) cannot be
+ * translated: such requests are copied through one bounce page with the
+ * guest memory ops and kernel_read/kernel_write, synchronously.
+ *
  * Flush (vfs_fsync), discard and write-zeroes (vfs_fallocate) have no
  * asynchronous form for files: they run synchronously in the worker that
  * submits them and block that worker for their duration.
@@ -24,6 +28,8 @@
 #include <linux/bvec.h>
 #include <linux/mm.h>
 #include <linux/err.h>
+#include <linux/mutex.h>
+#include <linux/gfp.h>
 
 #include "../devices/blk.h"
 #include "blk_file.h"
@@ -41,6 +47,8 @@
  * @wq: waiters for @completions and @inflight
  * @iov_cap: entries of each request's iovec array
  * @is_reg: a regular file (freeze protection for writes)
+ * @bounce_lock: serializes users of @bounce (workers of several queues)
+ * @bounce: one page for guest memory that cannot be translated
  */
 struct kvirtio_blk_file {
 	struct kvirtio_blk_backend be;
@@ -50,6 +58,8 @@ struct kvirtio_blk_file {
 	wait_queue_head_t wq;
 	u32 iov_cap;
 	bool is_reg;
+	struct mutex bounce_lock;	/* @bounce */
+	void *bounce;
 };
 
 /* Per-request state, in kvirtio_blk_req.backend_priv. */
@@ -131,6 +141,47 @@ static int bf_build_iov(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req
 	return 0;
 }
 
+/* Copy one request through the bounce page; 0 or a negative errno. */
+static int bf_rw_bounce(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req)
+{
+	bool write = req->op == KVIRTIO_BLK_OP_WRITE;
+	loff_t pos = req->offset;
+	int ret = 0;
+	u16 i;
+
+	mutex_lock(&bf->bounce_lock);
+	for (i = 0; i < req->nr_segs && !ret; i++) {
+		u64 gpa = req->segs[i].addr, left = req->segs[i].len;
+
+		while (left && !ret) {
+			u32 n = min_t(u64, left, PAGE_SIZE);
+			ssize_t done;
+
+			if (write) {
+				ret = kvirtio_gmem_read(req->mem, gpa, bf->bounce, n);
+				if (ret)
+					break;
+				done = kernel_write(bf->file, bf->bounce, n, &pos);
+			} else {
+				done = kernel_read(bf->file, bf->bounce, n, &pos);
+				if (done == n)
+					ret = kvirtio_gmem_write(req->mem, gpa,
+								 bf->bounce, n);
+			}
+			if (done < 0)
+				ret = done;
+			else if (done != n)
+				ret = -EIO;
+			gpa += n;
+			left -= n;
+		}
+	}
+	mutex_unlock(&bf->bounce_lock);
+	if (!ret && write && req->sync)
+		ret = vfs_fsync(bf->file, 1);
+	return ret;
+}
+
 static int bf_submit_rw(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req)
 {
 	struct bf_req *r = req->backend_priv;
@@ -141,6 +192,13 @@ static int bf_submit_rw(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req
 	int err;
 
 	err = bf_build_iov(bf, req, r, &nr);
+	if (err == -EOPNOTSUPP) {
+		err = bf_rw_bounce(bf, req);
+		atomic_inc(&bf->inflight);
+		bf_done(bf, req, kvirtio_blk_errno_status(err),
+			!err && req->op == KVIRTIO_BLK_OP_READ ? req->len : 0);
+		return 0;
+	}
 	if (err)
 		return err;
 	r->req = req;
@@ -328,6 +386,12 @@ kvirtio_blk_file_create(struct file *file, u64 capacity, u32 blk_size,
 	bf = kzalloc(sizeof(*bf), GFP_KERNEL_ACCOUNT);
 	if (!bf)
 		return ERR_PTR(-ENOMEM);
+	bf->bounce = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!bf->bounce) {
+		kfree(bf);
+		return ERR_PTR(-ENOMEM);
+	}
+	mutex_init(&bf->bounce_lock);
 	bf->file = get_file(file);
 	bf->is_reg = S_ISREG(mode);
 	atomic_set(&bf->inflight, 0);
@@ -367,5 +431,7 @@ void kvirtio_blk_file_destroy(struct kvirtio_blk_backend *be)
 	spin_lock_irq(&bf->wq.lock);
 	spin_unlock_irq(&bf->wq.lock);
 	fput(bf->file);
+	free_page((unsigned long)bf->bounce);
+	mutex_destroy(&bf->bounce_lock);
 	kfree(bf);
 }

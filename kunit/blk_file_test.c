@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the kernel file backend of virtio-blk (host/blk_file.c)
+ * on an unnamed file of the root file system (O_TMPFILE; ramfs in the
+ * KUnit kernel), driven through the real device.  The guest memory is
+ * the flat test double, which the backend cannot translate to user
+ * addresses: requests take the bounce path (kernel_read/kernel_write).
+ * The kiocb path needs a VMM's mm and is covered by the nested e2e runs.
+ */
+#include <kunit/test.h>
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/fcntl.h>
+#include <linux/err.h>
+
+#include "devices/blk.h"
+#include "host/blk_file.h"
+#include "kvirtio_dev_harness.h"
+
+#define BFT_SECTORS	64
+#define BFT_QSIZE	16
+
+#define BFT_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) | \
+			 BIT_ULL(VIRTIO_BLK_F_FLUSH) | \
+			 BIT_ULL(VIRTIO_BLK_F_DISCARD) | \
+			 BIT_ULL(VIRTIO_BLK_F_WRITE_ZEROES))
+
+struct bft_ctx {
+	struct kvt_dev h;
+	struct file *file;
+	struct kvirtio_blk_backend *be;
+};
+
+/* An unnamed @size-byte file, gone at its last fput. */
+static struct file *bft_file(struct kunit *test, size_t size)
+{
+	static const u8 zero[512];
+	struct file *file;
+	loff_t pos = 0;
+
+	file = filp_open("/", O_TMPFILE | O_RDWR, 0600);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "O_TMPFILE: %ld",
+			       PTR_ERR(file));
+	while (pos < size)
+		KUNIT_ASSERT_EQ(test, kernel_write(file, zero, sizeof(zero),
+						   &pos), (ssize_t)sizeof(zero));
+	return file;
+}
+
+static struct bft_ctx *bft_setup(struct kunit *test)
+{
+	struct kvirtio_blk_opts o = { .queue_size = BFT_QSIZE, .flush = true };
+	struct kvirtio_device *vdev;
+	struct bft_ctx *c;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->file = bft_file(test, BFT_SECTORS * 512);
+	c->be = kvirtio_blk_file_create(c->file, 0, 512, false, 8);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c->be));
+	KUNIT_ASSERT_EQ(test, c->be->capacity, (u64)BFT_SECTORS * 512);
+	KUNIT_ASSERT_EQ(test, kvirtio_blk_create(&o, c->be, &vdev), 0);
+	KUNIT_ASSERT_EQ(test, kvt_dev_attach(&c->h, vdev, BFT_FEATURES,
+					     BFT_QSIZE), 0);
+	return c;
+}
+
+static void bft_teardown(struct bft_ctx *c)
+{
+	struct kvirtio_device *vdev = c->h.vdev;
+
+	kvt_dev_detach(&c->h);
+	kvirtio_blk_destroy(vdev);
+	kvirtio_blk_file_destroy(c->be);
+	fput(c->file);
+}
+
+/* Post header [+ data] + status; run; return the status byte. */
+static u8 bft_request(struct kunit *test, struct bft_ctx *c, u32 type,
+		      u64 sector, u64 data, u32 len, bool writable)
+{
+	struct kvirtio_test_buf b[3];
+	u64 hdr = kvt_alloc(&c->h, 16), st = kvt_alloc(&c->h, 1);
+	__le32 t = cpu_to_le32(type);
+	__le64 s = cpu_to_le64(sector);
+	u8 status = 0xa5;
+	u16 n = 0;
+
+	kvirtio_test_poke(&c->h.tm, hdr, &t, 4);
+	kvirtio_test_poke(&c->h.tm, hdr + 8, &s, 8);
+	kvirtio_test_poke(&c->h.tm, st, &status, 1);
+	b[n++] = (struct kvirtio_test_buf){ hdr, 16, false };
+	if (len)
+		b[n++] = (struct kvirtio_test_buf){ data, len, writable };
+	b[n++] = (struct kvirtio_test_buf){ st, 1, true };
+	kvt_post(&c->h, 0, b, n);
+	KUNIT_EXPECT_EQ(test, kvt_process(&c->h, 0, 64, 1 << 20), 0);
+	kvirtio_test_peek(&c->h.tm, st, &status, 1);
+	return status;
+}
+
+static void bft_file_bytes(struct bft_ctx *c, loff_t pos, void *buf, size_t n)
+{
+	memset(buf, 0xee, n);
+	kernel_read(c->file, buf, n, &pos);
+}
+
+static u64 bft_dwz(struct bft_ctx *c, u64 sector, u32 num, u32 flags)
+{
+	u64 gpa = kvt_alloc(&c->h, 16);
+	__le64 s = cpu_to_le64(sector);
+	__le32 ns = cpu_to_le32(num), f = cpu_to_le32(flags);
+
+	kvirtio_test_poke(&c->h.tm, gpa, &s, 8);
+	kvirtio_test_poke(&c->h.tm, gpa + 8, &ns, 4);
+	kvirtio_test_poke(&c->h.tm, gpa + 12, &f, 4);
+	return gpa;
+}
+
+static void blk_file_test_read_write(struct kunit *test)
+{
+	struct bft_ctx *c = bft_setup(test);
+	u64 w = kvt_alloc(&c->h, 6144), r = kvt_alloc(&c->h, 6144);
+	u8 *wp = kvirtio_test_mem_ptr(&c->h.tm, w, 6144);
+	u8 file[16];
+	u32 i;
+
+	/* Crosses page boundaries of the bounce path. */
+	for (i = 0; i < 6144; i++)
+		wp[i] = (u8)(i * 7 + 3);
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_OUT, 3, w, 6144,
+					  false), VIRTIO_BLK_S_OK);
+	bft_file_bytes(c, 3 * 512, file, 16);
+	KUNIT_EXPECT_EQ(test, memcmp(file, wp, 16), 0);
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_IN, 3, r, 6144,
+					  true), VIRTIO_BLK_S_OK);
+	KUNIT_EXPECT_EQ(test, memcmp(kvirtio_test_mem_ptr(&c->h.tm, r, 6144),
+				     wp, 6144), 0);
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_FLUSH, 0, 0, 0,
+					  false), VIRTIO_BLK_S_OK);
+	/* Past the end of the file: refused by the device. */
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_IN,
+					  BFT_SECTORS, r, 512, true),
+			VIRTIO_BLK_S_IOERR);
+	bft_teardown(c);
+}
+
+static void blk_file_test_discard_zeroes(struct kunit *test)
+{
+	struct bft_ctx *c = bft_setup(test);
+	u64 w = kvt_alloc(&c->h, 4096);
+	u8 file[512], ones[512];
+
+	memset(kvirtio_test_mem_ptr(&c->h.tm, w, 4096), 0xff, 4096);
+	memset(ones, 0xff, sizeof(ones));
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_OUT, 8, w, 4096,
+					  false), VIRTIO_BLK_S_OK);
+	/*
+	 * Discard sector 8: a hint; where the file system cannot punch
+	 * holes (ramfs) the data may stay, and that is not an error.
+	 */
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_DISCARD, 0,
+					  bft_dwz(c, 8, 1, 0), 16, false),
+			VIRTIO_BLK_S_OK);
+	/* Zero sector 10 without unmap (explicit zero writes on ramfs). */
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_WRITE_ZEROES,
+					  0, bft_dwz(c, 10, 1, 0), 16, false),
+			VIRTIO_BLK_S_OK);
+	/* Zero sector 12 with unmap allowed: zeroes by whatever means. */
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_WRITE_ZEROES,
+					  0, bft_dwz(c, 12, 1,
+						     VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP),
+					  16, false), VIRTIO_BLK_S_OK);
+	bft_file_bytes(c, 10 * 512, file, 512);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(file, 0, 512));
+	bft_file_bytes(c, 12 * 512, file, 512);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(file, 0, 512));
+	bft_file_bytes(c, 9 * 512, file, 512);
+	KUNIT_EXPECT_EQ(test, memcmp(file, ones, 512), 0);
+	bft_file_bytes(c, 11 * 512, file, 512);
+	KUNIT_EXPECT_EQ(test, memcmp(file, ones, 512), 0);
+	bft_teardown(c);
+}
+
+static void blk_file_test_create_rejects(struct kunit *test)
+{
+	struct file *file = bft_file(test, 4096);
+	struct kvirtio_blk_backend *be;
+
+	/* More than the file holds. */
+	be = kvirtio_blk_file_create(file, 8192, 512, false, 8);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(be), -EINVAL);
+	be = kvirtio_blk_file_create(file, 0, 1000, false, 8);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(be), -EINVAL);
+	be = kvirtio_blk_file_create(file, 0, 512, false, 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(be), -EINVAL);
+	/* Capacity rounds down to whole blocks. */
+	be = kvirtio_blk_file_create(file, 4000, 512, true, 8);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(be));
+	KUNIT_EXPECT_EQ(test, be->capacity, 3584ULL);
+	KUNIT_EXPECT_TRUE(test, be->read_only);
+	kvirtio_blk_file_destroy(be);
+	fput(file);
+}
+
+static struct kunit_case blk_file_test_cases[] = {
+	KUNIT_CASE(blk_file_test_read_write),
+	KUNIT_CASE(blk_file_test_discard_zeroes),
+	KUNIT_CASE(blk_file_test_create_rejects),
+	{}
+};
+
+static struct kunit_suite blk_file_test_suite = {
+	.name = "kvirtio_blk_file",
+	.test_cases = blk_file_test_cases,
+};
+
+kunit_test_suite(blk_file_test_suite);
