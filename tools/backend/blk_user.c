@@ -344,8 +344,8 @@ static void bu_stop_threads(struct kvirtio_blk_user *bu)
  * @opts: the disk and how to reach guest memory
  * @out: the backend
  *
- * Return: 0; -EINVAL for a bad fd, size or geometry; -errno from dup(),
- * fcntl() or thread creation; -ENOMEM.
+ * Return: 0; -EINVAL for a bad fd (O_APPEND), size or geometry; -errno
+ * from dup(), fcntl() or thread creation; -ENOMEM.
  */
 int kvirtio_blk_user_create(const struct kvirtio_blk_user_opts *opts,
 			    struct kvirtio_blk_backend **out)
@@ -371,6 +371,9 @@ int kvirtio_blk_user_create(const struct kvirtio_blk_user_opts *opts,
 	fl = fcntl(opts->fd, F_GETFL);
 	if (fl < 0)
 		return -errno;
+	/* pwrite() on an O_APPEND file ignores the offset on Linux. */
+	if (fl & O_APPEND)
+		return -EINVAL;
 
 	bu = kzalloc(sizeof(*bu), GFP_KERNEL);
 	if (!bu)

@@ -206,6 +206,8 @@ static int bf_submit_rw(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req
 	r->write = req->op == KVIRTIO_BLK_OP_WRITE;
 
 	init_sync_kiocb(&r->iocb, file);
+	/* Positional I/O: an O_APPEND open must not redirect writes. */
+	r->iocb.ki_flags &= ~IOCB_APPEND;
 	r->iocb.ki_pos = req->offset;
 	r->iocb.ki_complete = bf_rw_complete;
 	if (r->write && req->sync)
