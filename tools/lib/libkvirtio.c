@@ -485,6 +485,13 @@ int kvirtio_dev_msix_route(struct kvirtio_dev *dev, uint16_t vec,
 	return 1;
 }
 
+int kvirtio_dev_set_options(struct kvirtio_dev *dev,
+			    struct kvirtio_options *opts)
+{
+	opts->argsz = sizeof(*opts);
+	return ioctl(dev->fd, KVIRTIO_DEVICE_SET_OPTIONS, opts) < 0 ? -errno : 0;
+}
+
 int kvirtio_dev_get_stats(struct kvirtio_dev *dev, struct kvirtio_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -234,6 +234,18 @@ int kvirtio_dev_bar_read(struct kvirtio_dev *dev, unsigned int bar,
 int kvirtio_dev_bar_write(struct kvirtio_dev *dev, unsigned int bar,
 			  uint64_t off, const void *buf, uint32_t len);
 
+/**
+ * kvirtio_dev_set_options() - KVIRTIO_DEVICE_SET_OPTIONS
+ * @dev: the device
+ * @opts: the options; @opts->flags selects the fields to apply (argsz is
+ *	filled in here)
+ *
+ * Return: 0 or a negative errno (-EBUSY for worker_per_queue after
+ * DRIVER_OK, -EINVAL for a value out of range).
+ */
+int kvirtio_dev_set_options(struct kvirtio_dev *dev,
+			    struct kvirtio_options *opts);
+
 /* KVIRTIO_DEVICE_GET_STATS. */
 int kvirtio_dev_get_stats(struct kvirtio_dev *dev, struct kvirtio_stats *st);
 

@@ -19,6 +19,7 @@
 struct kdev {
 	struct vmm_dev d;
 	struct kvirtio_dev *kv;
+	struct kvirtio_options opts;
 };
 
 static struct kvirtio_dev *kv_of(struct vmm_dev *d)
@@ -60,6 +61,7 @@ static int k_msix_entry(struct vmm_dev *d, uint16_t vec, uint64_t *addr,
 
 static int k_start(struct vmm_dev *d)
 {
+	struct kdev *k = d->priv;
 	struct vmm *vmm = d->vmm;
 	struct kvirtio_mem_region r[2];
 	unsigned int n = 0;
@@ -78,6 +80,11 @@ static int k_start(struct vmm_dev *d)
 	ret = kvirtio_dev_set_mem_table(kv_of(d), r, n);
 	if (ret)
 		return ret;
+	if (k->opts.flags) {
+		ret = kvirtio_dev_set_options(k->kv, &k->opts);
+		if (ret)
+			return ret;
+	}
 	/* Kicks are bound when the guest turns on memory decoding. */
 	return kvirtio_dev_attach_kvm(kv_of(d), vmm->vm_fd, 0, d->gsi_base);
 }
@@ -174,6 +181,14 @@ int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 	if (ret) {
 		free(k);
 		return ret;
+	}
+	if (spec->poll_us >= 0) {
+		k->opts.flags |= KVIRTIO_OPT_BUSY_POLL;
+		k->opts.busy_poll_us = spec->poll_us;
+	}
+	if (spec->worker_per_queue >= 0) {
+		k->opts.flags |= KVIRTIO_OPT_WORKER_PER_QUEUE;
+		k->opts.worker_per_queue = spec->worker_per_queue;
 	}
 	info = kvirtio_dev_info(k->kv);
 	k->d.ops = &kernel_ops;

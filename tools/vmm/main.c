@@ -31,10 +31,12 @@ static const char usage_text[] =
 "  --cmdline STR       kernel command line (default: \"" DEFAULT_CMDLINE "\")\n"
 "  --cpus N            vCPUs, 1..32 (default 1)\n"
 "  --mem MB            guest RAM in MiB, 32..65536 (default 512)\n"
-"  --rng backend=user|kernel\n"
+"  --rng backend=user|kernel[,KOPTS]\n"
 "                      virtio-rng device\n"
-"  --blk FILE[,ro][,backend=user|kernel][,queues=N]\n"
+"  --blk FILE[,ro][,backend=user|kernel][,queues=N][,KOPTS]\n"
 "                      virtio-blk device on FILE\n"
+"      KOPTS (backend=kernel): poll=US (busy poll 0..10000 us),\n"
+"                      workers=queue|device (one worker per queue or device)\n"
 "  --stats             print exit and device counters at exit\n"
 "  --help              this text\n"
 "The guest stops the VM by rebooting (reboot=k, i8042 or 0xcf9 reset,\n"
@@ -119,6 +121,13 @@ static unsigned long parse_num(const char *opt, const char *s,
 	return v;
 }
 
+/*
+ * Options every device takes: backend=, and for backend=kernel the
+ * worker tuning of KVIRTIO_DEVICE_SET_OPTIONS.  Return false when @tok is
+ * none of them.
+ */
+static bool parse_common(const char *opt, struct vmm_dev_spec *s, char *tok);
+
 /* "backend=user|kernel" */
 static bool parse_backend(const char *opt, const char *val)
 {
@@ -139,7 +148,31 @@ static struct vmm_dev_spec *new_spec(struct vmm *vmm, const char *type)
 	memset(s, 0, sizeof(*s));
 	s->type = type;
 	s->queues = 1;
+	s->poll_us = -1;
+	s->worker_per_queue = -1;
 	return s;
+}
+
+static bool parse_common(const char *opt, struct vmm_dev_spec *s, char *tok)
+{
+	if (!strncmp(tok, "backend=", 8))
+		s->kernel = parse_backend(opt, tok + 8);
+	else if (!strncmp(tok, "poll=", 5))
+		s->poll_us = parse_num("poll (microseconds)", tok + 5, 0, 10000);
+	else if (!strcmp(tok, "workers=queue"))
+		s->worker_per_queue = 1;
+	else if (!strcmp(tok, "workers=device"))
+		s->worker_per_queue = 0;
+	else
+		return false;
+	return true;
+}
+
+/* Worker tuning is a property of kvirtio.ko's workers. */
+static void check_kernel_only(const char *opt, const struct vmm_dev_spec *s)
+{
+	if (!s->kernel && (s->poll_us >= 0 || s->worker_per_queue >= 0))
+		usage_error("%s: poll= and workers= need backend=kernel", opt);
 }
 
 static void parse_rng(struct vmm *vmm, char *arg)
@@ -149,11 +182,10 @@ static void parse_rng(struct vmm *vmm, char *arg)
 
 	for (tok = strtok_r(arg, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strncmp(tok, "backend=", 8))
-			s->kernel = parse_backend("--rng", tok + 8);
-		else
+		if (!parse_common("--rng", s, tok))
 			usage_error("--rng: unknown option '%s'", tok);
 	}
+	check_kernel_only("--rng", s);
 }
 
 static void parse_blk(struct vmm *vmm, char *arg)
@@ -168,13 +200,14 @@ static void parse_blk(struct vmm *vmm, char *arg)
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		if (!strcmp(tok, "ro"))
 			s->ro = true;
-		else if (!strncmp(tok, "backend=", 8))
-			s->kernel = parse_backend("--blk", tok + 8);
+		else if (parse_common("--blk", s, tok))
+			continue;
 		else if (!strncmp(tok, "queues=", 7))
 			s->queues = parse_num("--blk queues", tok + 7, 1, 16);
 		else
 			usage_error("--blk: unknown option '%s'", tok);
 	}
+	check_kernel_only("--blk", s);
 	if (access(s->path, s->ro ? R_OK : R_OK | W_OK))
 		usage_error("--blk: cannot %s '%s': %s",
 			    s->ro ? "read" : "read and write", s->path,

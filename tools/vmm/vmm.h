@@ -166,6 +166,8 @@ struct vmm_dev_spec {
 	const char *path;	/* blk: backing file */
 	bool ro;
 	unsigned int queues;
+	int poll_us;		/* backend=kernel: busy poll, -1: default */
+	int worker_per_queue;	/* backend=kernel: -1: default */
 };
 
 struct vmm_cpu {
