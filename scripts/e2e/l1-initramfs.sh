@@ -15,7 +15,9 @@
 #   --no-vmm      do not build or carry tools/vmm.
 #
 # E2E_MODULE_SRC=head builds kvirtio.ko from the last commit (git archive)
-# instead of the work tree.
+# instead of the work tree.  E2E_MODULE_HOOK=CMD runs CMD in the module's
+# private source copy before the build (deliberate breakage: see
+# Documentation/e2e.rst).
 #
 # Output: .build/e2e/out/l1-initrd.gz.  Missing pieces (no module or VMM
 # yet) are reported and left out; scenarios that need them then FAIL in L1.
@@ -70,6 +72,12 @@ if [ $with_module -eq 1 ]; then
 		git -C "$KV_ROOT" archive HEAD | tar -x -C "$mdir"
 	else
 		( . "$KV_ROOT/scripts/lib.sh"; kv_sync_sources "$mdir" )
+	fi
+	if [ -n "${E2E_MODULE_HOOK:-}" ]; then
+		# Fault injection for proving the tests bite: a command run in
+		# the private copy, e.g. a sed that removes an unpin.
+		e2e_say "E2E_MODULE_HOOK in $mdir: $E2E_MODULE_HOOK"
+		(cd "$mdir" && sh -c "$E2E_MODULE_HOOK") || e2e_die "E2E_MODULE_HOOK failed"
 	fi
 	e2e_say "building kvirtio.ko against $krel headers"
 	ko=$mdir/drivers/kvirtio/kvirtio.ko

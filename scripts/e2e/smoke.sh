@@ -11,5 +11,5 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 "$KV_ROOT/scripts/deps.sh" base headers e2e || exit 1
-exec "$E2E_DIR/run.sh" --backends kernel,user --timeout 420 \
+exec "$E2E_DIR/run.sh" --backends kernel,user --timeout 480 \
 	probe blk discard kill
