@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,6 +350,37 @@ static int create_devices(struct vmm *vmm)
 	return 0;
 }
 
+/*
+ * SIGINT, SIGTERM and SIGHUP stop the VM like a guest reboot would (vCPUs
+ * stopped, --stats printed, devices destroyed), with status 128 + signal.
+ * They are blocked in every thread and taken here with sigwait().
+ */
+static void *signal_thread(void *arg)
+{
+	sigset_t *set = arg;
+	int sig;
+
+	if (!sigwait(set, &sig))
+		vmm_request_stop(&the_vmm, 128 + sig, strsignal(sig));
+	return NULL;
+}
+
+static int catch_stop_signals(void)
+{
+	static sigset_t set;
+	pthread_t t;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) ||
+	    pthread_create(&t, NULL, signal_thread, &set))
+		return -1;
+	pthread_detach(t);
+	return 0;
+}
+
 static void print_stats(struct vmm *vmm)
 {
 	static const char * const exit_names[VMM_EXIT_KINDS + 1] = {
@@ -397,7 +429,7 @@ int main(int argc, char **argv)
 	pthread_cond_init(&vmm->stop_cond, NULL);
 	parse_args(vmm, argc, argv);
 
-	if (kvm_init(vmm) || vmm_mem_init(vmm))
+	if (catch_stop_signals() || kvm_init(vmm) || vmm_mem_init(vmm))
 		return 1;
 	if (vmm_boot_load(vmm, &entry) || vmm_mptable_build(vmm))
 		return 1;
