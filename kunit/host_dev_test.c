@@ -24,8 +24,10 @@
 #include <linux/syscalls.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/eventfd.h>
+#include <uapi/linux/virtio_blk.h>
 
 #include "host/host.h"
+#include "devices/blk.h"
 
 #define D_UMEM_PAGES	16
 #define D_GPA		0x100000ULL	/* guest RAM: user pages 1.. */
@@ -753,6 +755,150 @@ static void dev_reset_releases(struct kunit *test)
 	expect_live_back(test, f);
 }
 
+/* ---- blk on a real file ------------------------------------------------ */
+
+/* An unnamed file of @size bytes, installed as an fd of this task. */
+static int blk_backing_fd(struct kunit *test, size_t size)
+{
+	static const u8 zero[512];
+	struct file *file;
+	loff_t pos = 0;
+	int fd;
+
+	file = filp_open("/", O_TMPFILE | O_RDWR, 0600);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	while (pos < size)
+		KUNIT_ASSERT_EQ(test, kernel_write(file, zero, sizeof(zero),
+						   &pos), (ssize_t)sizeof(zero));
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	KUNIT_ASSERT_GE(test, fd, 0);
+	fd_install(fd, file);
+	return fd;
+}
+
+/* One virtio-blk request as three descriptors from index 3 * @n. */
+static void post_blk(struct kunit *test, struct dfix *f, u16 n, u32 type,
+		     u64 data, bool in)
+{
+	/* The modern (little-endian) layout of struct virtio_blk_outhdr. */
+	struct { __le32 type; __le32 ioprio; __le64 sector; } hdr = {
+		.type = cpu_to_le32(type),
+	};
+	u16 d0 = 3 * n;
+	struct kvirtio_vring_desc d[3] = {
+		{ .addr = cpu_to_le64(D_DATA + 0x800), .len = cpu_to_le32(16),
+		  .flags = cpu_to_le16(VRING_DESC_F_NEXT),
+		  .next = cpu_to_le16(d0 + 1) },
+		{ .addr = cpu_to_le64(data), .len = cpu_to_le32(512),
+		  .flags = cpu_to_le16(VRING_DESC_F_NEXT |
+				       (in ? VRING_DESC_F_WRITE : 0)),
+		  .next = cpu_to_le16(d0 + 2) },
+		{ .addr = cpu_to_le64(D_DATA + 0x900), .len = cpu_to_le32(1),
+		  .flags = cpu_to_le16(VRING_DESC_F_WRITE) },
+	};
+	__le16 head = cpu_to_le16(d0), idx = cpu_to_le16(n + 1);
+	u8 status = 0xff;
+
+	KUNIT_ASSERT_EQ(test, copy_to_user(guest_ptr(f, D_DATA + 0x800), &hdr,
+					   sizeof(hdr)), 0UL);
+	KUNIT_ASSERT_EQ(test, copy_to_user(guest_ptr(f, D_DATA + 0x900),
+					   &status, 1), 0UL);
+	KUNIT_ASSERT_EQ(test, copy_to_user(guest_ptr(f, D_DESC + 16 * d0), d,
+					   sizeof(d)), 0UL);
+	KUNIT_ASSERT_EQ(test, copy_to_user(guest_ptr(f, D_AVAIL + 4 + 2 * n),
+					   &head, 2), 0UL);
+	KUNIT_ASSERT_EQ(test, copy_to_user(guest_ptr(f, D_AVAIL + 2), &idx, 2),
+			0UL);
+}
+
+static u8 blk_status(struct kunit *test, struct dfix *f)
+{
+	u8 st = 0xee;
+
+	KUNIT_EXPECT_EQ(test, copy_from_user(&st, guest_ptr(f, D_DATA + 0x900),
+					     1), 0UL);
+	return st;
+}
+
+static void dev_blk_create_and_io(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	struct kvirtio_create_device a = {
+		.argsz = sizeof(a), .type = KVIRTIO_DEV_BLK,
+		.queue_size_max = D_QSIZE,
+	};
+	struct kvirtio_create_device b;
+	int bfd = blk_backing_fd(test, 64 << 10);
+	int kick = new_eventfd(test), trig = new_eventfd(test);
+	struct kvirtio_queue_fd q = { .argsz = sizeof(q), .fd = kick };
+	struct kvirtio_irq_fd irq = { .argsz = sizeof(irq), .resample_fd = -1,
+				      .type = KVIRTIO_IRQ_INTX, .fd = trig };
+	u8 out[512], back[512];
+	unsigned int i;
+
+	a.blk.fd = bfd;
+	b = a;
+	b.blk.capacity = (64 << 10) / 512 + 1;	/* more than the file */
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.blk.flags = 0x80;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.blk.reserved[2] = 1;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.blk.size_max = 100;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.blk.seg_max = KVIRTIO_BLK_SEG_MAX_LIMIT + 1;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	b = a;
+	b.queue_size_max = 2;
+	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
+	expect_live_back(test, f);
+
+	f->fd = create_dev(f, &a, sizeof(a));
+	KUNIT_ASSERT_GE(test, f->fd, 0);
+	/* The device keeps its own reference to the backing file. */
+	close_fd_sync(bfd);
+	f->file = fget(f->fd);
+	f->hdev = kvirtio_hdev_from_file(f->file);
+	KUNIT_ASSERT_NOT_NULL(test, f->hdev);
+	KUNIT_ASSERT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_KICK_FD, &q,
+					sizeof(q)), 0L);
+	KUNIT_ASSERT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), 0L);
+	drive_to_driver_ok(test, f);
+	/* capacity in the device config: 128 sectors */
+	KUNIT_EXPECT_EQ(test, rd(test, f, 0, KVIRTIO_PCI_DEVCFG_OFF, 8), 128ULL);
+
+	/* Write one sector from guest memory, read it back elsewhere. */
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = i * 7 + 1;
+	KUNIT_ASSERT_EQ(test, copy_to_user(guest_ptr(f, D_DATA), out,
+					   sizeof(out)), 0UL);
+	post_blk(test, f, 0, VIRTIO_BLK_T_OUT, D_DATA, false);
+	efd_signal(kick);
+	KUNIT_ASSERT_GT(test, efd_wait(trig, 2000), 0ULL);
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 1);
+	KUNIT_EXPECT_EQ(test, blk_status(test, f), VIRTIO_BLK_S_OK);
+	rd(test, f, 0, KVIRTIO_PCI_ISR_OFF, 1);		/* lower INTx */
+
+	post_blk(test, f, 1, VIRTIO_BLK_T_IN, D_DATA + 0x1000, true);
+	efd_signal(kick);
+	KUNIT_ASSERT_GT(test, efd_wait(trig, 2000), 0ULL);
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 2);
+	KUNIT_EXPECT_EQ(test, blk_status(test, f), VIRTIO_BLK_S_OK);
+	KUNIT_ASSERT_EQ(test, copy_from_user(back, guest_ptr(f, D_DATA + 0x1000),
+					     sizeof(back)), 0UL);
+	KUNIT_EXPECT_EQ(test, memcmp(out, back, sizeof(out)), 0);
+
+	close_dev(f);
+	expect_live_back(test, f);
+	close_fd_sync(kick);
+	close_fd_sync(trig);
+}
+
 static struct kunit_case host_dev_cases[] = {
 	KUNIT_CASE(dev_create_errnos),
 	KUNIT_CASE(dev_get_info),
@@ -763,6 +909,7 @@ static struct kunit_case host_dev_cases[] = {
 	KUNIT_CASE(dev_foreign_mm),
 	KUNIT_CASE(dev_rng_end_to_end),
 	KUNIT_CASE(dev_reset_releases),
+	KUNIT_CASE(dev_blk_create_and_io),
 	{}
 };
 
