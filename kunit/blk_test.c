@@ -469,6 +469,21 @@ static void blk_test_flush_get_id(struct kunit *test)
 				     "kvirtio-serial-00042", 20), 0);
 	KUNIT_EXPECT_EQ(test, c->tb.submits, 1U);
 
+	/* A short GET_ID buffer gets what fits. */
+	head = tb_simple(c, VIRTIO_BLK_T_GET_ID, 0, id + 24, 8, true, &status);
+	KUNIT_EXPECT_EQ(test, tb_run(c), 0);
+	tb_expect_used(test, c, head, 9);
+	KUNIT_EXPECT_EQ(test, tb_peek8(c, status), VIRTIO_BLK_S_OK);
+	KUNIT_EXPECT_EQ(test, memcmp(kvirtio_test_mem_ptr(&c->h.tm, id + 24, 8),
+				     "kvirtio-", 8), 0);
+
+	/* No data at all: nothing to do, OK, the backend is not asked. */
+	head = tb_simple(c, VIRTIO_BLK_T_IN, 3, 0, 0, false, &status);
+	KUNIT_EXPECT_EQ(test, tb_run(c), 0);
+	tb_expect_used(test, c, head, 1);
+	KUNIT_EXPECT_EQ(test, tb_peek8(c, status), VIRTIO_BLK_S_OK);
+	KUNIT_EXPECT_EQ(test, c->tb.submits, 1U);
+
 	/* A flush carrying data is malformed. */
 	tb_expect_refused(test, c, VIRTIO_BLK_T_FLUSH, 0, 512, false,
 			  VIRTIO_BLK_S_IOERR);
@@ -515,6 +530,14 @@ static void blk_test_discard(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->tb.last_segs[1].len, 1536ULL);
 	KUNIT_EXPECT_EQ(test, c->tb.disk[1024], 0);
 	KUNIT_EXPECT_EQ(test, c->tb.disk[1536], 0xff);
+
+	/* Segments of zero sectors are skipped; all empty: OK at once. */
+	payload = tb_dwz(c, sec, none, none, 2);
+	head = tb_simple(c, VIRTIO_BLK_T_DISCARD, 0, payload, 32, false, &status);
+	KUNIT_EXPECT_EQ(test, tb_run(c), 0);
+	tb_expect_used(test, c, head, 1);
+	KUNIT_EXPECT_EQ(test, tb_peek8(c, status), VIRTIO_BLK_S_OK);
+	KUNIT_EXPECT_EQ(test, c->tb.submits, 1U);
 	tb_teardown(c);
 }
 
