@@ -87,7 +87,12 @@ static void t_round_trip(void)
 	tap_check_eq(e.chain.num_readable, 1);
 	tap_check_eq(e.chain.readable_len, 16);
 	tap_check_eq(e.chain.writable_len, 32);
+	/* Device bugs: bad head, then nothing in flight; no guest write. */
+	tap_check_eq(kvirtio_queue_push(&e.vq, 8, 32), -EINVAL);
 	tap_check_eq(kvirtio_queue_push(&e.vq, 2, 32), 0);
+	tap_check_eq(kvirtio_queue_push(&e.vq, 2, 32), -EINVAL);
+	tap_check_eq(e.vq.used_idx, 1);
+	tap_check(kvirtio_queue_ready(&e.vq));
 	tap_check_eq(kvirtio_test_used_idx(&e.r), 0);
 	kvirtio_queue_flush(&e.vq);
 	tap_check(kvirtio_test_used_get(&e.r, &id, &len));
@@ -195,7 +200,11 @@ static void t_buffers(void)
 	env_up(8, 0);
 	kvirtio_test_set_desc(&e.r, 0, 0xfffffffffffffffcULL, 8, 0, 0);
 	offer(0);
+	kvirtio_test_mem_reset_counters(&e.tm);
 	expect_violation(-EFAULT);
+	/* Refused by the engine's own wrap check, not only by range_ok. */
+	tap_check(e.vq.error_msg && strstr(e.vq.error_msg, "wraps"));
+	tap_check_eq(e.tm.range_ok_calls, 0);
 	env_down();
 
 	env_up(8, 0);
@@ -242,7 +251,24 @@ static void t_indirect(void)
 	offer(4);
 	expect_violation(-EINVAL);
 	env_down();
-	tap_test_end("indirect tables: happy, nested, not negotiated, bad len");
+
+	/* Entry 0 of a 2-entry table links to entry 2 (which is valid RAM). */
+	env_up(8, F_INDIRECT);
+	kvirtio_test_write_table(&e.tm, TABLE, tbl, 3);
+	kvirtio_test_write_desc(&e.tm, TABLE, 0, DATA, 5, VRING_DESC_F_NEXT, 2);
+	kvirtio_test_set_desc(&e.r, 4, TABLE, 32, VRING_DESC_F_INDIRECT, 0);
+	offer(4);
+	expect_violation(-ERANGE);
+	env_down();
+
+	/* A table straddling the hole. */
+	env_up(8, F_INDIRECT);
+	kvirtio_test_set_desc(&e.r, 4, HOLE - 16, 48, VRING_DESC_F_INDIRECT, 0);
+	offer(4);
+	expect_violation(-EFAULT);
+	tap_check_eq(e.tm.read_calls, 0);
+	env_down();
+	tap_test_end("indirect tables: happy, nested, not negotiated, bad len, next, RAM");
 }
 
 static void t_event_idx(void)
