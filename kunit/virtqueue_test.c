@@ -291,6 +291,42 @@ static void vq_test_setup_busy_and_teardown_idempotent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fix_pop(f), -EIO);
 }
 
+static void vq_test_setup_resets_device_area(struct kunit *test)
+{
+	struct vq_fix *f = test->priv;
+
+	/* A driver that left garbage in the device area. */
+	kvirtio_test_ring_place(&f->r, &f->tm, 8, T_BASE);
+	kvirtio_test_poke16(&f->tm, f->r.used, 0xffff);
+	kvirtio_test_poke16(&f->tm, f->r.used + 2, 0x1234);
+	kvirtio_test_poke16(&f->tm, f->r.used + 4 + 8 * 8, 0x4321);
+	kvirtio_test_ring_config(&f->r, &f->cfg, F_EVENT_IDX, 0);
+	KUNIT_ASSERT_EQ(test, kvirtio_queue_setup(&f->vq, &f->tm.mem, &f->cfg),
+			0);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_used_flags(&f->r), 0);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&f->r), 0);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_avail_event(&f->r), 0);
+	KUNIT_EXPECT_TRUE(test, f->vq.event_idx);
+	KUNIT_EXPECT_FALSE(test, f->vq.indirect);
+}
+
+static void vq_test_device_break(struct kunit *test)
+{
+	struct vq_fix *f = test->priv;
+
+	/* Breaking a DISABLED queue records nothing. */
+	kvirtio_queue_break(&f->vq, -EIO, "device saw a bad request");
+	KUNIT_EXPECT_EQ(test, f->vq.state, KVIRTIO_QUEUE_DISABLED);
+	KUNIT_EXPECT_EQ(test, f->vq.stats.errors, 0ULL);
+	fix_setup(test, 8, 0, 0);
+	/* A non-negative code from a device still reads as an error. */
+	kvirtio_queue_break(&f->vq, 5, "device saw a bad request");
+	KUNIT_EXPECT_TRUE(test, kvirtio_queue_broken(&f->vq));
+	KUNIT_EXPECT_EQ(test, f->vq.error, -EINVAL);
+	KUNIT_EXPECT_STREQ(test, f->vq.error_msg, "device saw a bad request");
+	KUNIT_EXPECT_EQ(test, fix_pop(f), -EIO);
+}
+
 /* ---- avail ring and indices --------------------------------------------- */
 
 static void vq_test_empty_is_eagain(struct kunit *test)
@@ -1195,6 +1231,16 @@ static void vq_test_no_notify_flag(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, fix_pop(f), 0);
 	KUNIT_EXPECT_FALSE(test, kvirtio_queue_enable_notify(&f->vq));
 	KUNIT_EXPECT_FALSE(test, kvirtio_queue_has_avail(&f->vq));
+	/*
+	 * A bogus avail.idx seen by enable_notify is reported as work, so
+	 * the worker pops and the pop breaks the queue (not enable_notify).
+	 */
+	kvirtio_queue_disable_notify(&f->vq);
+	kvirtio_test_avail_set_idx(&f->r, f->r.avail_idx + 100);
+	KUNIT_EXPECT_TRUE(test, kvirtio_queue_enable_notify(&f->vq));
+	KUNIT_EXPECT_TRUE(test, kvirtio_queue_ready(&f->vq));
+	KUNIT_EXPECT_EQ(test, fix_pop(f), -ERANGE);
+	KUNIT_EXPECT_TRUE(test, kvirtio_queue_broken(&f->vq));
 	/* With EVENT_IDX the used flags stay untouched. */
 	fix_reset(test, 4, F_EVENT_IDX, 0);
 	kvirtio_queue_disable_notify(&f->vq);
@@ -1388,6 +1434,8 @@ static struct kunit_case kvirtio_virtqueue_cases[] = {
 	KUNIT_CASE_PARAM(vq_test_ring_bad, ring_case_gen_params),
 	KUNIT_CASE_PARAM(vq_test_map_failure_unwinds, map_fail_gen_params),
 	KUNIT_CASE(vq_test_setup_busy_and_teardown_idempotent),
+	KUNIT_CASE(vq_test_setup_resets_device_area),
+	KUNIT_CASE(vq_test_device_break),
 	KUNIT_CASE(vq_test_empty_is_eagain),
 	KUNIT_CASE_PARAM(vq_test_avail_idx_too_far, ahead_gen_params),
 	KUNIT_CASE(vq_test_avail_idx_wraps),
