@@ -31,9 +31,12 @@ say() { echo "L1 $*"; }
 # Leak and health probes
 # ---------------------------------------------------------------------
 
-# Pages pinned with FOLL_PIN and not yet released, system-wide.
+# Pages pinned with FOLL_PIN and not yet released, system-wide.  The
+# counters have per-CPU deltas that are folded lazily: stat_refresh folds
+# them first, else a few pins can show up seconds late (or early).
 pins()
 {
+	echo 1 > /proc/sys/vm/stat_refresh 2>/dev/null
 	awk '/^nr_foll_pin_acquired/ { a = $2 } /^nr_foll_pin_released/ { r = $2 }
 	     END { print a - r }' /proc/vmstat
 }
@@ -110,19 +113,19 @@ alive()
 }
 
 # Wait for pid $1 at most $2 seconds; SIGKILL it on timeout.  Returns its
-# exit status, 124 on timeout.
+# exit status, 124 on timeout.  A watchdog subshell does the killing, so
+# the wait itself is the shell's own (no polling of /proc).
 wait_pid()
 {
-	wp_end=$(($(now) + $2))
-	while alive $1 && [ $(now) -lt $wp_end ]; do
-		sleep 0.2
-	done
-	if alive $1; then
-		kill -9 $1 2>/dev/null
-		wait $1 2>/dev/null
-		return 124
-	fi
+	rm -f /tmp/wd.$1
+	( sleep $2; kill -0 $1 2>/dev/null && { : > /tmp/wd.$1; kill -9 $1; } ) &
+	wp_wd=$!
 	wait $1
+	wp_rc=$?
+	kill $wp_wd 2>/dev/null
+	wait $wp_wd 2>/dev/null
+	[ -e /tmp/wd.$1 ] && return 124
+	return $wp_rc
 }
 
 # Wait until file $1 has a line matching $2, at most $3 seconds, while pid
