@@ -48,8 +48,11 @@ typedef void (*kvirtio_test_mem_hook_t)(struct kvirtio_test_mem *tm,
  * @size: bytes of RAM (holes included)
  * @holes: ranges inside [@base, @base + @size) that are not RAM
  * @nr_holes: used entries of @holes
- * @map_calls, @unmap_calls, @range_ok_calls, @read_calls, @write_calls:
- *	how often each callback ran
+ * @map_calls: map_ring calls
+ * @unmap_calls: unmap_ring calls
+ * @range_ok_calls: range_ok calls
+ * @read_calls: read calls
+ * @write_calls: write calls
  * @live_maps: maps not yet unmapped (0 after a clean teardown)
  * @bad_unmaps: unmap_ring calls that matched no live map (must stay 0)
  * @map_fail_at: when nonzero, the map_ring call with this 1-based number

@@ -142,13 +142,20 @@ enum kvirtio_queue_state {
 
 /**
  * struct kvirtio_queue_stats - counters kept by the engine
+ * @chains: chains popped
+ * @used: used elements pushed
+ * @notifies: kvirtio_queue_should_notify() said yes
+ * @notifies_suppressed: kvirtio_queue_should_notify() said no
+ * @errors: violations (at most one per enable)
+ *
+ * Cleared by kvirtio_queue_setup(), kept by kvirtio_queue_teardown().
  */
 struct kvirtio_queue_stats {
-	u64 chains;		/* chains popped */
-	u64 used;		/* used elements pushed */
-	u64 notifies;		/* kvirtio_queue_should_notify() said yes */
+	u64 chains;
+	u64 used;
+	u64 notifies;
 	u64 notifies_suppressed;
-	u64 errors;		/* violations (at most one per enable) */
+	u64 errors;
 };
 
 /**
