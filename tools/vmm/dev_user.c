@@ -124,6 +124,9 @@ static void signal_fd(int fd)
 	(void)n;	/* a full counter (EAGAIN) still wakes the reader */
 }
 
+/* Set in the worker thread: its own kicks need no wake-up. */
+static __thread bool in_worker;
+
 /* Queue @qid has work: mark it and wake the worker. */
 static void u_kick(struct kvirtio_device *vdev, u16 qid)
 {
@@ -132,7 +135,8 @@ static void u_kick(struct kvirtio_device *vdev, u16 qid)
 	if (qid >= u->d.num_queues)
 		return;
 	atomic_store(&u->pending[qid], true);
-	signal_fd(u->wake_fd);
+	if (!in_worker)
+		signal_fd(u->wake_fd);
 }
 
 static void u_msix(struct kvirtio_pci *vp, u16 vector)
@@ -206,6 +210,7 @@ static void *worker(void *arg)
 	int i, n;
 	u16 q;
 
+	in_worker = true;
 	while (!atomic_load(&u->stop)) {
 		n = epoll_wait(u->epfd, ev, 16, more ? 0 : -1);
 		if (n < 0 && errno != EINTR)
@@ -232,12 +237,13 @@ static void *worker(void *arg)
 		for (q = 0; q < u->d.num_queues; q++) {
 			if (!atomic_exchange(&u->pending[q], false))
 				continue;
-			if (run_queue(u, q)) {
+			if (run_queue(u, q))
 				atomic_store(&u->pending[q], true);
-				more = true;
-			}
 		}
 		pthread_mutex_unlock(&u->d.lock);
+		/* Budget left over, or kicked by a completion during the pass. */
+		for (q = 0; q < u->d.num_queues && !more; q++)
+			more = atomic_load(&u->pending[q]);
 	}
 	return NULL;
 }
