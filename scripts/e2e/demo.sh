@@ -64,7 +64,7 @@ END {
 		printf "    %-8s %10.1f %10.1f %10.1f %10.1f\n", b, v[b, "mean_ns"] / 1000,
 		       v[b, "p50_ns"] / 1000, v[b, "p90_ns"] / 1000, v[b, "p99_ns"] / 1000
 	}
-	printf "    user/kernel p50 ratio: %.2f  (under emulation; on hardware the gap is larger)\n",
+	printf "    user/kernel p50 ratio: %.2f  (> 1: kernel faster; TCG-emulated and shared cores, compare within one run only)\n",
 	       v["user", "p50_ns"] / v["kernel", "p50_ns"]
 }' "$log"
 echo
