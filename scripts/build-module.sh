@@ -195,7 +195,8 @@ c_files()
 # Kernel code must be checkpatch --strict clean, without exceptions.
 # Userspace code in tools/ follows kernel style too, minus the rules that
 # only make sense inside the kernel: its headers have no __packed,
-# __printf or BIT_ULL(), and it names libc's PRIu64 & co.  The compat
+# __printf or BIT_ULL(), it names libc's PRIu64 & co, and a program's
+# usage() rightly prints "usage: ..." (not a kernel log prefix).  The compat
 # header tools/include/ is skipped: it re-creates kernel primitives
 # (barriers, volatile accesses, typedefs, EXPORT_SYMBOL) on purpose.
 checkpatch()
@@ -207,7 +208,7 @@ checkpatch()
 		mapfile -t files < <(c_files drivers kunit include)
 	else
 		mapfile -t files < <(c_files tools | grep -v '^tools/include/')
-		opts=(--ignore PREFER_DEFINED_ATTRIBUTE_MACRO,BIT_MACRO,CAMELCASE)
+		opts=(--ignore PREFER_DEFINED_ATTRIBUTE_MACRO,BIT_MACRO,CAMELCASE,EMBEDDED_FUNCTION_NAME)
 	fi
 	[ ${#files[@]} -gt 0 ] || {
 		echo "$name: no C files found"
