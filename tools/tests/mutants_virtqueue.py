@@ -53,6 +53,29 @@ MUTANTS = {
                           ';'),
     'enable_notify re-check': ('return avail_idx != vq->last_avail_idx;',
                                'return false;'),
+    # Double fetches: use a second load of the descriptor after its check.
+    'direct double fetch': ('ret = vq_add_buf(vq, w, &d);\n\t\tif (ret)\n'
+                            '\t\t\treturn ret;\n\t\tif (!(d.flags & '
+                            'VRING_DESC_F_NEXT))\n\t\t\treturn 0;\n\t\t'
+                            'if (d.next >= size)',
+                            'ret = vq_add_buf(vq, w, &d);\n\t\tif (ret)\n'
+                            '\t\t\treturn ret;\n\t\tvq_fetch_desc('
+                            '&vq->ring.desc[idx], &d);\n\t\tif (!(d.flags '
+                            '& VRING_DESC_F_NEXT))\n\t\t\treturn 0;\n'
+                            '\t\tif (d.next >= size)'),
+    'indirect double read': ('ret = vq_add_buf(vq, w, &d);\n\t\tif (ret)\n'
+                             '\t\t\treturn ret;\n\t\tif (!(d.flags & '
+                             'VRING_DESC_F_NEXT))\n\t\t\treturn 0;\n\t\t'
+                             'if (d.next >= n)',
+                             'ret = vq_add_buf(vq, w, &d);\n\t\tif (ret)\n'
+                             '\t\t\treturn ret;\n\t\tvq->mem->ops->read('
+                             'vq->mem, gpa, &raw, sizeof(raw));\n\t\t'
+                             'd.flags = le16_to_cpu(raw.flags);\n\t\t'
+                             'd.next = le16_to_cpu(raw.next);\n\t\t'
+                             'if (!(d.flags & VRING_DESC_F_NEXT))\n\t\t\t'
+                             'return 0;\n\t\tif (d.next >= n)'),
+    'indirect visited bitmap': ('if (visited[i / 64] & BIT_ULL(i % 64))',
+                                'if (0)'),
 }
 
 

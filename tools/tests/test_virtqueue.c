@@ -261,6 +261,16 @@ static void t_indirect(void)
 	expect_violation(-ERANGE);
 	env_down();
 
+	/* 0 -> 1 -> 0: a loop, caught before entry 0 is fetched again. */
+	env_up(8, F_INDIRECT);
+	kvirtio_test_write_desc(&e.tm, TABLE, 0, DATA, 5, VRING_DESC_F_NEXT, 1);
+	kvirtio_test_write_desc(&e.tm, TABLE, 1, DATA, 5, VRING_DESC_F_NEXT, 0);
+	kvirtio_test_set_desc(&e.r, 4, TABLE, 32, VRING_DESC_F_INDIRECT, 0);
+	offer(4);
+	expect_violation(-ELOOP);
+	tap_check_eq(e.tm.read_calls, 2);
+	env_down();
+
 	/* A table straddling the hole. */
 	env_up(8, F_INDIRECT);
 	kvirtio_test_set_desc(&e.r, 4, HOLE - 16, 48, VRING_DESC_F_INDIRECT, 0);
@@ -269,6 +279,46 @@ static void t_indirect(void)
 	tap_check_eq(e.tm.read_calls, 0);
 	env_down();
 	tap_test_end("indirect tables: happy, nested, not negotiated, bad len, next, RAM");
+}
+
+/* Trash every ring descriptor naming the buffer the engine just checked. */
+static void trash_after_check(struct kvirtio_test_mem *tm,
+			      enum kvirtio_test_mem_access kind, u64 gpa,
+			      u64 len, bool ok)
+{
+	struct kvirtio_vring_desc d;
+	u16 i;
+
+	if (kind != KVIRTIO_TEST_MEM_RANGE_OK)
+		return;
+	for (i = 0; i < e.r.size; i++) {
+		kvirtio_test_peek(tm, e.r.desc + 16 * i, &d, sizeof(d));
+		if (le64_to_cpu(d.addr) == gpa)
+			kvirtio_test_write_desc(tm, e.r.desc, i, 0, 0xffffffff,
+						VRING_DESC_F_NEXT |
+						VRING_DESC_F_INDIRECT, 0xffff);
+	}
+}
+
+static void t_single_fetch(void)
+{
+	struct kvirtio_test_buf bufs[3] = {
+		{ DATA, 1, false }, { DATA + 64, 2, false },
+		{ DATA + 128, 3, true },
+	};
+
+	env_up(8, 0);
+	kvirtio_test_add_chain(&e.r, 5, bufs, 3);
+	offer(5);
+	e.tm.hook = trash_after_check;
+	tap_check_eq(pop(), 0);
+	tap_check_eq(e.chain.num, 3);
+	tap_check_eq(e.chain.readable_len, 3);
+	tap_check_eq(e.chain.writable_len, 3);
+	tap_check(e.chain.descs[2].writable);
+	e.tm.hook = NULL;
+	env_down();
+	tap_test_end("each descriptor fetched once (guest rewrites it after the check)");
 }
 
 static void t_event_idx(void)
@@ -361,6 +411,7 @@ int main(void)
 	t_loop_and_caps();
 	t_buffers();
 	t_indirect();
+	t_single_fetch();
 	t_event_idx();
 	t_no_event_idx_flags();
 	t_cursors();
