@@ -16,6 +16,7 @@
  * sleeping.  A per-wakeup budget of requests and bytes bounds one pass
  * (CVE-2019-3900); a queue that used it up is requeued behind the others.
  */
+#include <linux/cgroup.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
 #include <linux/sched/clock.h>
@@ -229,7 +230,8 @@ static int kvirtio_worker_fn(void *data)
  * kvirtio_workers_start - create and start the threads
  * @ws: the workers (stopped)
  *
- * Context: process context, may sleep.
+ * Context: process context of the VMM (the threads join its cgroups),
+ * may sleep.
  * Return: 0 or a negative errno (nothing started).
  */
 int kvirtio_workers_start(struct kvirtio_workers *ws)
@@ -266,6 +268,12 @@ int kvirtio_workers_start(struct kvirtio_workers *ws)
 		}
 		get_task_struct(t);
 		w[i]->task = t;
+		/*
+		 * Charge the thread's CPU time to the VMM's cgroups, as vhost
+		 * did with its kthreads.  Not fatal: the device still works.
+		 */
+		if (cgroup_attach_task_all(current, t))
+			pr_warn_once("kvirtio: worker left outside the VMM's cgroups\n");
 	}
 	spin_lock_irq(&ws->lock);
 	for (i = 0; i < nr; i++)
