@@ -44,6 +44,7 @@ struct dfix {
 	struct file *file;
 	struct kvirtio_hdev *hdev;
 	struct kvirtio_live_counters live0;
+	bool use_msix;
 };
 
 static void snap_live(struct kvirtio_live_counters *c)
@@ -604,8 +605,15 @@ static void drive_to_driver_ok(struct kunit *test, struct dfix *f)
 	u8 st;
 
 	KUNIT_ASSERT_EQ(test, set_table(f, &r, 1, 0), 0L);
-	/* Memory decoding on, MSI-X stays off: INTx. */
+	/* Memory decoding on; MSI-X only if asked, else INTx. */
 	wr(test, f, KVIRTIO_REGION_CONFIG, 4, KVIRTIO_PCI_CMD_MEMORY, 2);
+	if (f->use_msix) {
+		/* Enable (message control bit 15), unmask both vectors. */
+		wr(test, f, KVIRTIO_REGION_CONFIG, f->hdev->vp.cap_msix + 2,
+		   0x8000, 2);
+		wr(test, f, KVIRTIO_REGION_BAR4, 12, 0, 4);
+		wr(test, f, KVIRTIO_REGION_BAR4, 16 + 12, 0, 4);
+	}
 	wr(test, f, 0, VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE |
 	   VIRTIO_CONFIG_S_DRIVER, 1);
 	wr(test, f, 0, VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
@@ -616,6 +624,12 @@ static void drive_to_driver_ok(struct kunit *test, struct dfix *f)
 	KUNIT_ASSERT_TRUE(test, st & VIRTIO_CONFIG_S_FEATURES_OK);
 	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
 	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_SIZE, D_QSIZE, 2);
+	if (f->use_msix) {
+		wr(test, f, 0, VIRTIO_PCI_COMMON_MSIX, 0, 2);
+		wr(test, f, 0, VIRTIO_PCI_COMMON_Q_MSIX, 1, 2);
+		KUNIT_ASSERT_EQ(test,
+				rd(test, f, 0, VIRTIO_PCI_COMMON_Q_MSIX, 2), 1ULL);
+	}
 	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_DESCLO, D_DESC, 4);
 	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_DESCHI, 0, 4);
 	wr(test, f, 0, VIRTIO_PCI_COMMON_Q_AVAILLO, D_AVAIL, 4);
@@ -728,6 +742,54 @@ static void dev_rng_end_to_end(struct kunit *test)
 	close_fd_sync(kick);
 	close_fd_sync(trig);
 	close_fd_sync(resample);
+}
+
+/* MSI-X: the queue's vector eventfd fires; a masked vector waits. */
+static void dev_rng_msix(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	int kick = new_eventfd(test), v0 = new_eventfd(test);
+	int v1 = new_eventfd(test);
+	struct kvirtio_queue_fd q = { .argsz = sizeof(q), .fd = kick };
+	struct kvirtio_irq_fd irq = { .argsz = sizeof(irq), .resample_fd = -1,
+				      .type = KVIRTIO_IRQ_MSIX };
+
+	open_rng(test, f);
+	f->use_msix = true;
+	KUNIT_ASSERT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_KICK_FD, &q,
+					sizeof(q)), 0L);
+	irq.index = 0;
+	irq.fd = v0;
+	KUNIT_ASSERT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), 0L);
+	irq.index = 1;
+	irq.fd = v1;
+	KUNIT_ASSERT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_IRQ_FD, &irq,
+					sizeof(irq)), 0L);
+	drive_to_driver_ok(test, f);
+
+	post_buffer(test, f, 0);
+	efd_signal(kick);
+	KUNIT_ASSERT_GT(test, efd_wait(v1, 2000), 0ULL);
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 1);
+	KUNIT_EXPECT_EQ(test, efd_take(v0), 0ULL);	/* not the config vector */
+
+	/* Mask vector 1: the completion is held pending... */
+	wr(test, f, KVIRTIO_REGION_BAR4, 16 + 12, 1, 4);
+	post_buffer(test, f, 1);
+	efd_signal(kick);
+	while (used_idx(test, f) < 2 && !fatal_signal_pending(current))
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_EQ(test, efd_wait(v1, 50), 0ULL);
+	/* ...and delivered on unmask. */
+	wr(test, f, KVIRTIO_REGION_BAR4, 16 + 12, 0, 4);
+	KUNIT_EXPECT_GT(test, efd_wait(v1, 2000), 0ULL);
+
+	close_dev(f);
+	expect_live_back(test, f);
+	close_fd_sync(kick);
+	close_fd_sync(v0);
+	close_fd_sync(v1);
 }
 
 /* A driver reset stops the workers and unpins the rings. */
@@ -908,6 +970,7 @@ static struct kunit_case host_dev_cases[] = {
 	KUNIT_CASE(dev_region_errnos),
 	KUNIT_CASE(dev_foreign_mm),
 	KUNIT_CASE(dev_rng_end_to_end),
+	KUNIT_CASE(dev_rng_msix),
 	KUNIT_CASE(dev_reset_releases),
 	KUNIT_CASE(dev_blk_create_and_io),
 	{}
