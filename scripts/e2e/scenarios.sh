@@ -56,6 +56,12 @@ live_nonzero()
 	awk '$2 ~ /^[0-9]+$/ && $2 != 0 { bad = 1 } END { exit !bad }' $KV_STATS
 }
 
+# "cache bytes" of active objects for every slab cache.
+slab_snap()
+{
+	awk 'NR > 2 { print $1, $2 * $4 }' /proc/slabinfo
+}
+
 slab_kb() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
 
 # Kernel log lines that mean the kernel (or the module) misbehaved.
@@ -376,11 +382,19 @@ sc_leak()
 		settled || { REASON="iteration $i: pins/live objects not released"; return 1; }
 		sync; echo 3 > /proc/sys/vm/drop_caches
 		# The first rounds warm caches (kvm, page tables, dentries).
-		[ $i -eq 2 ] && s0=$(slab_kb)
+		if [ $i -eq 2 ]; then
+			s0=$(slab_kb)
+			slab_snap > /tmp/slab0
+		fi
 		i=$((i + 1))
 	done
 	s1=$(slab_kb)
+	slab_snap > /tmp/slab1
 	say "[$TAG] Slab after round 3: $s0 kB, after round 20: $s1 kB"
+	# Which caches grew (bytes of active objects), largest first.
+	awk 'NR == FNR { b[$1] = $2; next } { d = $2 - b[$1]; if (d > 0) print d, $1 }' \
+		/tmp/slab0 /tmp/slab1 | sort -rn | head -n 5 |
+		while read d c; do say "[$TAG] slab growth: $c +$((d / 1024)) kB"; done
 	[ $((s1 - s0)) -le 1024 ] || { REASON="Slab grew by $((s1 - s0)) kB over 17 rounds"; return 1; }
 }
 
