@@ -65,6 +65,11 @@ if [ $with_module -eq 1 ]; then
 		sed -i "s|^include .*/\(linux-headers-[^/]*-common\)/Makefile\$|include $KV_ROOT/.build/headers-6.12/usr/src/\1/Makefile|" \
 			"$hdir/Makefile"
 	mdir=$E2E_BUILD/mod
+	# A hooked (deliberately broken) copy leaves objects newer than the
+	# restored sources: start from scratch after one, and mark this one.
+	if [ -e "$mdir/.e2e-hooked" ] || [ -n "${E2E_MODULE_HOOK:-}" ]; then
+		rm -rf "$mdir"
+	fi
 	if [ "${E2E_MODULE_SRC:-worktree}" = head ]; then
 		# The last commit, whatever the work tree holds.
 		rm -rf "$mdir"
@@ -77,6 +82,7 @@ if [ $with_module -eq 1 ]; then
 		# Fault injection for proving the tests bite: a command run in
 		# the private copy, e.g. a sed that removes an unpin.
 		e2e_say "E2E_MODULE_HOOK in $mdir: $E2E_MODULE_HOOK"
+		: > "$mdir/.e2e-hooked"
 		(cd "$mdir" && sh -c "$E2E_MODULE_HOOK") || e2e_die "E2E_MODULE_HOOK failed"
 	fi
 	e2e_say "building kvirtio.ko against $krel headers"
