@@ -45,7 +45,7 @@ e2e_install_busybox "$root"
 e2e_install_modules "$root" irqbypass ccp kvm kvm-amd
 cp "$E2E_KERNEL/boot/vmlinuz-$krel" "$root/l2/vmlinuz"
 cp "$E2E_OUT/l2-initrd.gz" "$root/l2/initrd.gz"
-cp "$E2E_BUILD/guest/kvblk" "$root/bin/kvblk"
+cp "$E2E_BUILD/guest/kvblk" "$E2E_BUILD/guest/kvhold" "$root/bin/"
 install -m 0755 "$E2E_DIR/l1-init" "$root/init"
 install -m 0755 "$E2E_DIR/scenarios.sh" "$root/e2e/scenarios.sh"
 
