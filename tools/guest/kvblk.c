@@ -30,8 +30,8 @@
 
 static const char *cmd = "?";
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2),
-							  noreturn));
+__attribute__((format(printf, 1, 2), noreturn))
+static void fail(const char *fmt, ...);
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
@@ -75,9 +75,21 @@ static uint64_t parse_size(const char *s)
 	if (errno || end == s)
 		fail("bad number '%s'", s);
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end)
 		fail("bad number '%s'", s);
@@ -144,17 +156,17 @@ struct opts {
 static void usage(void)
 {
 	fprintf(stderr,
-"usage: kvblk CMD PATH [options]\n"
-"  gen      PATH  write the pattern to a regular file (created)\n"
-"  write    PATH  write the pattern to [off, off+len)\n"
-"  verify   PATH  check [off, off+len) holds the pattern\n"
-"  zero     PATH  check [off, off+len) reads as zeroes\n"
-"  discard  PATH  BLKDISCARD [off, off+len)\n"
-"  zeroout  PATH  BLKZEROOUT [off, off+len)\n"
-"  readro   PATH  check the device reports read-only and refuses writes\n"
-"  lat      PATH  QD1 O_DIRECT reads of bs bytes, count times: latency\n"
-"  rng      PATH  read len bytes from an rng device and sanity check them\n"
-"options: -s SEED -o OFF -l LEN -b BS -n COUNT -d (O_DIRECT) -S (fsync)\n");
+		"usage: kvblk CMD PATH [options]\n"
+		"  gen      PATH  write the pattern to a regular file (created)\n"
+		"  write    PATH  write the pattern to [off, off+len)\n"
+		"  verify   PATH  check [off, off+len) holds the pattern\n"
+		"  zero     PATH  check [off, off+len) reads as zeroes\n"
+		"  discard  PATH  BLKDISCARD [off, off+len)\n"
+		"  zeroout  PATH  BLKZEROOUT [off, off+len)\n"
+		"  readro   PATH  check the device reports read-only and refuses writes\n"
+		"  lat      PATH  QD1 O_DIRECT reads of bs bytes, count times: latency\n"
+		"  rng      PATH  read len bytes from an rng device and sanity check them\n"
+		"options: -s SEED -o OFF -l LEN -b BS -n COUNT -d (O_DIRECT) -S (fsync)\n");
 	exit(2);
 }
 
@@ -377,14 +389,29 @@ int main(int argc, char **argv)
 	optind = 3;
 	while ((c = getopt(argc, argv, "s:o:l:b:n:dS")) != -1) {
 		switch (c) {
-		case 's': o.seed = parse_size(optarg); break;
-		case 'o': o.off = parse_size(optarg); break;
-		case 'l': o.len = parse_size(optarg); break;
-		case 'b': o.bs = parse_size(optarg); break;
-		case 'n': o.count = parse_size(optarg); break;
-		case 'd': o.direct = 1; break;
-		case 'S': o.sync = 1; break;
-		default: usage();
+		case 's':
+			o.seed = parse_size(optarg);
+			break;
+		case 'o':
+			o.off = parse_size(optarg);
+			break;
+		case 'l':
+			o.len = parse_size(optarg);
+			break;
+		case 'b':
+			o.bs = parse_size(optarg);
+			break;
+		case 'n':
+			o.count = parse_size(optarg);
+			break;
+		case 'd':
+			o.direct = 1;
+			break;
+		case 'S':
+			o.sync = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (o.bs == 0 || o.bs % 8 || o.off % 8 || o.len % 8)
