@@ -69,3 +69,10 @@ demo:
 	scripts/e2e/demo.sh
 e2e:
 	scripts/e2e/full.sh
+
+# QD1 latency of kvirtio against userspace backends in one nested run
+# (Documentation/performance.rst): CSV, table and CDF plot in .build/bench.
+# BENCH_ARGS passes options to scripts/bench/run.sh, e.g. "--with-qemu".
+.PHONY: bench
+bench:
+	scripts/bench/run.sh $(BENCH_ARGS)

@@ -5,7 +5,7 @@
 # the missing ones: dpkg-query is asked first, and apt-get (update, then
 # install) runs only when something is missing.  Needs root for that.
 #
-#   scripts/deps.sh [GROUP...]     groups: base kunit headers tools fuzz e2e all
+#   scripts/deps.sh [GROUP...]     groups: base kunit headers tools fuzz e2e bench all
 #
 # With no group, "all" is assumed.
 set -euo pipefail
@@ -24,6 +24,8 @@ pkgs_tools="clang libclang-rt-14-dev"
 pkgs_fuzz="clang libclang-rt-14-dev"
 # Nested testbed: Debian kernel under QEMU TCG, busybox initramfs.
 pkgs_e2e="qemu-system-x86 busybox-static cpio xz-utils zstd kmod"
+# make bench: the nested testbed plus the CDF plot.
+pkgs_bench="python3 python3-matplotlib"
 
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(all)
@@ -37,6 +39,7 @@ for g in "${groups[@]}"; do
 	tools)		want+=" $pkgs_tools" ;;
 	fuzz)		want+=" $pkgs_fuzz" ;;
 	e2e)		want+=" $pkgs_e2e" ;;
+	bench)		want+=" $pkgs_e2e $pkgs_bench" ;;
 	all)		want+=" $pkgs_kunit $pkgs_headers $pkgs_tools $pkgs_fuzz $pkgs_e2e" ;;
 	*)		echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
 	esac

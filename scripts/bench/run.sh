@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# `make bench`: QD1 latency of kvirtio's in-kernel virtio-blk against
+# userspace backends, all inside one nested-testbed L1 run
+# (Documentation/performance.rst).
+#
+#   scripts/bench/run.sh [options]
+#
+#   --contenders LIST  comma-separated, in this order per round
+#                      (default kernel,kpoll,user; qemu needs the QEMU
+#                      binary in L1 and is added by --with-qemu)
+#   --with-qemu        carry QEMU in L1 and add the "qemu" contender
+#   --rounds R         interleaved rounds (default 3); medians over rounds
+#   --n N              measured requests per mode and guest (default 10000)
+#   --warm W           warm-up requests (default 200)
+#   --modes LIST       kvlat modes (default read,write,getid)
+#   --poll US          busy-poll budget of the kpoll contender (default
+#                      1000: under TCG the guest needs ~0.4 ms between a
+#                      completion and its next request)
+#   --timeout S        SIGKILL the L1 QEMU after S seconds
+#   --no-build         reuse the last images in .build/bench
+#   --report-only      only redo CSV/table/plot from .build/bench/serial.log
+#
+# Output in .build/bench: serial.log, results.csv (every statistic of every
+# guest), summary.csv (medians), cdf.csv, table.md, cdf.png.
+set -uo pipefail
+KV_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
+BENCH_DIR=$KV_ROOT/scripts/bench
+OUT=$KV_ROOT/.build/bench
+# A private e2e build tree: the e2e engineer's runs rebuild theirs.
+export E2E_BUILD=$OUT/e2e
+. "$KV_ROOT/scripts/e2e/common.sh"
+
+cont=kernel,kpoll,user with_qemu=0 rounds=3 n=10000 warm=200
+modes=read,write,getid poll=1000 timeout= build=1 report_only=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--contenders)	cont=$2; shift ;;
+	--with-qemu)	with_qemu=1 ;;
+	--rounds)	rounds=$2; shift ;;
+	--n)		n=$2; shift ;;
+	--warm)		warm=$2; shift ;;
+	--modes)	modes=$2; shift ;;
+	--poll)		poll=$2; shift ;;
+	--timeout)	timeout=$2; shift ;;
+	--no-build)	build=0 ;;
+	--report-only)	report_only=1 ;;
+	-h|--help)	sed -n '3,28p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	*)		e2e_die "unknown option $1" ;;
+	esac
+	shift
+done
+if [ $with_qemu -eq 1 ]; then
+	case ,$cont, in *,qemu,*) ;; *) cont=$cont,qemu ;; esac
+fi
+case ,$cont, in *,qemu,*) with_qemu=1 ;; esac
+log=$OUT/serial.log
+mkdir -p "$OUT"
+
+# Debian's python3 (python3-matplotlib is installed for it), not
+# whatever python3 comes first in PATH.
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+report()
+{
+	if $PY -c 'import matplotlib' 2>/dev/null; then
+		$PY "$BENCH_DIR/report.py" --out "$OUT" "$log"
+	else
+		echo "bench: python3-matplotlib missing (scripts/deps.sh bench): no plot"
+		$PY "$BENCH_DIR/report.py" --no-plot --out "$OUT" "$log"
+	fi
+}
+[ $report_only -eq 1 ] && { report; exit; }
+
+nc=$(echo "$cont" | tr ',' '\n' | grep -c .)
+nm=$(echo "$modes" | tr ',' '\n' | grep -c .)
+# Per guest: ~40 s of boot under L1 plus the requests (~1 ms each under
+# TCG, worse when the host is busy); L1 itself ~60 s.
+[ -n "$timeout" ] || timeout=$((120 + rounds * nc * (60 + nm * n / 1000)))
+
+if [ $build -eq 1 ]; then
+	"$KV_ROOT/scripts/deps.sh" bench || e2e_say "bench: some packages missing (see above)"
+	# Reuse the e2e download instead of fetching the 100 MB image again.
+	if [ ! -e "$E2E_BUILD/download" ] && [ -d "$KV_ROOT/.build/e2e/download" ]; then
+		mkdir -p "$E2E_BUILD/download"
+		cp "$KV_ROOT/.build/e2e/download/"*.deb "$E2E_BUILD/download/" 2>/dev/null
+	fi
+	"$E2E_DIR/fetch.sh" || exit 1
+	opts=()
+	[ $with_qemu -eq 1 ] && opts+=(--with-qemu)
+	"$E2E_DIR/l1-initramfs.sh" "${opts[@]}" || exit 1
+
+	# kvlat and the bench inits on top of the e2e images: the kernel
+	# unpacks concatenated cpio archives in order, and rdinit= picks our
+	# init.
+	e2e_say "building tools/guest/kvlat (static)"
+	mkdir -p "$OUT/guest"
+	gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -static \
+		-o "$OUT/guest/kvlat" "$KV_ROOT/tools/guest/kvlat.c" || exit 1
+	ov=$OUT/l2-overlay
+	rm -rf "$ov"
+	mkdir -p "$ov/bin" "$ov/bench"
+	cp "$OUT/guest/kvlat" "$ov/bin/kvlat"
+	install -m 0755 "$BENCH_DIR/l2-init" "$ov/bench/l2-init"
+	e2e_pack "$ov" "$OUT/l2-overlay.gz"
+	ov=$OUT/l1-overlay
+	rm -rf "$ov"
+	mkdir -p "$ov/bench"
+	install -m 0755 "$BENCH_DIR/l1-init" "$ov/bench/l1-init"
+	cat "$E2E_OUT/l2-initrd.gz" "$OUT/l2-overlay.gz" > "$ov/bench/l2-initrd.gz"
+	e2e_pack "$ov" "$OUT/l1-overlay.gz"
+	cat "$E2E_OUT/l1-initrd.gz" "$OUT/l1-overlay.gz" > "$OUT/l1-initrd.gz"
+fi
+krel=$(e2e_krel)
+kernel=$E2E_KERNEL/boot/vmlinuz-$krel
+[ -r "$kernel" ] && [ -r "$OUT/l1-initrd.gz" ] || e2e_die "no images: run without --no-build"
+
+mem=2048
+[ $with_qemu -eq 1 ] && mem=3072
+append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/bench/l1-init kvb.cont=$cont kvb.rounds=$rounds kvb.n=$n kvb.warm=$warm kvb.modes=$modes kvb.poll=$poll"
+e2e_say "bench: L1 under QEMU TCG; contenders $cont, $rounds rounds, $n requests per mode ($modes); timeout ${timeout}s"
+start=$(date +%s)
+timeout -s KILL "$timeout" \
+	qemu-system-x86_64 -machine q35 -cpu EPYC -m $mem -smp 2 \
+	-nographic -nic none -no-reboot -kernel "$kernel" -initrd "$OUT/l1-initrd.gz" \
+	-append "$append" < /dev/null 2>&1 |
+	grep --line-buffered -av "TCG doesn't support requested feature" |
+	sed -u -e 's/\r//g' -e 's/^.*\x1b\[2J//' | tee "$log" |
+	while IFS= read -r line; do
+		case $line in
+		"BENCH "*" KVLAT OK"*|"BENCH VM"*|"BENCH L1"*|*FAIL*|"BENCH TAIL"*)
+			printf '[%4ds] %s\n' $(($(date +%s) - start)) "$line" | cut -c1-200 ;;
+		esac
+	done
+qrc=${PIPESTATUS[0]}
+e2e_say "bench: L1 ended after $(($(date +%s) - start)) s (qemu rc=$qrc)"
+grep -q '^BENCH L1 DONE' "$log" || echo "bench: L1 did not finish (timeout or crash); reporting what it printed"
+report
