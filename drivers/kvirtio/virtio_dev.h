@@ -142,6 +142,9 @@ struct kvirtio_device {
 	void *priv;
 };
 
+int kvirtio_device_service_queue(struct kvirtio_device *vdev, u16 qid,
+				 struct kvirtio_budget *budget);
+
 static inline bool kvirtio_device_has_feature(const struct kvirtio_device *vdev,
 					      unsigned int bit)
 {

@@ -164,41 +164,24 @@ static const struct kvirtio_pci_host_ops user_pci_ops = {
 /* ---- worker -------------------------------------------------------------- */
 
 /*
- * One budgeted pass over a queue, as the kernel host's worker does it:
- * kicks off while working, one interrupt decision per batch, kicks back
- * on when drained with a re-check for a racing driver.
+ * One budgeted pass over a queue: the same core pass the kernel host's
+ * worker runs (kvirtio_device_service_queue).
  * Return: true when the budget ran out with work left.
  */
 static bool run_queue(struct udev *u, u16 qid)
 {
-	struct kvirtio_device *vdev = u->vdev;
-	struct kvirtio_queue *vq = &vdev->queues[qid];
-	struct kvirtio_budget budget;
+	struct kvirtio_budget budget = {
+		.requests = BUDGET_REQUESTS,
+		.bytes = BUDGET_BYTES,
+	};
 	int ret;
 
-	if (!u->vp.queues[qid].live || !kvirtio_queue_ready(vq))
+	if (!u->vp.queues[qid].live)
 		return false;
-	budget.requests = BUDGET_REQUESTS;
-	budget.bytes = BUDGET_BYTES;
-	kvirtio_queue_disable_notify(vq);
-	for (;;) {
-		u16 pub0 = vq->published_used_idx;
-
-		ret = vdev->ops->process_queue(vdev, qid, &budget);
-		kvirtio_queue_flush(vq);
-		if (vq->published_used_idx != pub0 &&
-		    kvirtio_queue_should_notify(vq))
-			vdev->transport->queue_interrupt(vdev, qid);
-		if (ret < 0) {
-			atomic_fetch_add(&u->errors, 1);
-			return false;
-		}
-		if (ret > 0 || !budget.requests || !budget.bytes)
-			return true;
-		if (!kvirtio_queue_enable_notify(vq))
-			return false;
-		kvirtio_queue_disable_notify(vq);
-	}
+	ret = kvirtio_device_service_queue(u->vdev, qid, &budget);
+	if (ret < 0)
+		atomic_fetch_add(&u->errors, 1);
+	return ret > 0;
 }
 
 static void *worker(void *arg)

@@ -92,32 +92,14 @@ int kvirtio_workers_run_queue(struct kvirtio_workers *ws, u16 qid,
 	used0 = vq->stats.used;
 	chains0 = vq->stats.chains;
 
-	kvirtio_queue_disable_notify(vq);
-	for (;;) {
-		u16 pub0 = vq->published_used_idx;
-
-		ret = vdev->ops->process_queue(vdev, qid, &budget);
-		/* One flush and one interrupt decision per batch. */
-		kvirtio_queue_flush(vq);
-		if (vq->published_used_idx != pub0 &&
-		    kvirtio_queue_should_notify(vq)) {
-			vdev->transport->queue_interrupt(vdev, qid);
-		}
-		if (ret < 0) {
-			atomic64_inc(&ws->stats->errors);
-			break;
-		}
-		if (ret > 0 || !budget.requests || !budget.bytes) {
-			/* Budget spent: kicks stay off, we come back soon. */
-			atomic64_inc(&ws->stats->budget_exhausted);
-			*more = true;
-			ret = 0;
-			break;
-		}
-		/* Drained: kicks on, then look again for a racing driver. */
-		if (!kvirtio_queue_enable_notify(vq))
-			break;
-		kvirtio_queue_disable_notify(vq);
+	ret = kvirtio_device_service_queue(vdev, qid, &budget);
+	if (ret < 0) {
+		atomic64_inc(&ws->stats->errors);
+	} else if (ret > 0) {
+		/* Budget spent: kicks stay off, we come back soon. */
+		atomic64_inc(&ws->stats->budget_exhausted);
+		*more = true;
+		ret = 0;
 	}
 
 	atomic64_add(vq->stats.used - used0, &ws->stats->requests);
