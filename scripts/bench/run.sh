@@ -8,9 +8,10 @@
 #   scripts/bench/run.sh [options]
 #
 #   --contenders LIST  comma-separated, in this order per round
-#                      (default kernel,kpoll,user; qemu needs the QEMU
-#                      binary in L1 and is added by --with-qemu)
-#   --with-qemu        carry QEMU in L1 and add the "qemu" contender
+#                      (default kernel,kpoll,user; qemu and qsd need the
+#                      QEMU binaries in L1 and are added by --with-qemu)
+#   --with-qemu        carry QEMU and qemu-storage-daemon in L1 and add the
+#                      "qemu" and "qsd" (vhost-user-blk) contenders
 #   --rounds R         interleaved rounds (default 3); medians over rounds
 #   --n N              measured requests per mode and guest (default 10000)
 #   --warm W           warm-up requests (default 200)
@@ -46,15 +47,17 @@ while [ $# -gt 0 ]; do
 	--timeout)	timeout=$2; shift ;;
 	--no-build)	build=0 ;;
 	--report-only)	report_only=1 ;;
-	-h|--help)	sed -n '3,28p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-h|--help)	sed -n '3,30p' "$0" | sed 's/^# \?//'; exit 0 ;;
 	*)		e2e_die "unknown option $1" ;;
 	esac
 	shift
 done
 if [ $with_qemu -eq 1 ]; then
-	case ,$cont, in *,qemu,*) ;; *) cont=$cont,qemu ;; esac
+	for q in qemu qsd; do
+		case ,$cont, in *,$q,*) ;; *) cont=$cont,$q ;; esac
+	done
 fi
-case ,$cont, in *,qemu,*) with_qemu=1 ;; esac
+case ,$cont, in *,qemu,*|*,qsd,*) with_qemu=1 ;; esac
 log=$OUT/serial.log
 mkdir -p "$OUT"
 
@@ -108,6 +111,11 @@ if [ $build -eq 1 ]; then
 	rm -rf "$ov"
 	mkdir -p "$ov/bench"
 	install -m 0755 "$BENCH_DIR/l1-init" "$ov/bench/l1-init"
+	if [ $with_qemu -eq 1 ]; then
+		qsd=$(command -v qemu-storage-daemon) ||
+			e2e_die "qemu-storage-daemon missing (package qemu-system-x86)"
+		e2e_install_bin "$ov" "$qsd"
+	fi
 	cat "$E2E_OUT/l2-initrd.gz" "$OUT/l2-overlay.gz" > "$ov/bench/l2-initrd.gz"
 	e2e_pack "$ov" "$OUT/l1-overlay.gz"
 	cat "$E2E_OUT/l1-initrd.gz" "$OUT/l1-overlay.gz" > "$OUT/l1-initrd.gz"
