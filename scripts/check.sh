@@ -6,7 +6,7 @@
 #   scripts/check.sh [STAGE...]      default: every stage, in this order
 #
 # Stages: deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
-#         tools-test kunit sparse-uml kunit-kasan fuzz e2e
+#         tools-test kunit sparse-uml kunit-kasan fuzz bench-selftest e2e
 #
 # Each stage logs to .build/logs/<stage>.log (the scripts called keep their
 # console output in <stage>.out next to it), prints one result line, and a
@@ -22,7 +22,7 @@ cd "$KV_ROOT" || exit 1
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 all_stages=(deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
-	tools-test kunit sparse-uml kunit-kasan fuzz e2e)
+	tools-test kunit sparse-uml kunit-kasan fuzz bench-selftest e2e)
 
 passed=0
 failed=0
@@ -175,6 +175,8 @@ run_stage()
 	sparse-uml)	stage_module sparse-uml sparse-uml ;;
 	kunit-kasan)	stage_kunit kunit-kasan --kasan ;;
 	fuzz)		stage_fuzz ;;
+	bench-selftest)	one bench-selftest "$KV_LOGS/bench-selftest.log" \
+				scripts/bench/selftest.sh ;;
 	e2e)		stage_e2e ;;
 	esac
 }

@@ -42,11 +42,13 @@ done
 case ,$backends, in *,qemu,*) with_qemu=1 ;; esac
 
 nb=$(echo "$backends" | tr ',' '\n' | grep -c .)
-[ -n "$timeout" ] || timeout=$((120 + 150 * ${#scen[@]} * nb))
-# The leak scenario boots 20 guests per backend.
-for s in "${scen[@]}"; do
-	[ "$s" = leak ] && timeout=$((timeout + 20 * 40 * nb))
-done
+if [ -z "$timeout" ]; then
+	timeout=$((120 + 150 * ${#scen[@]} * nb))
+	# The leak scenario boots 20 guests per backend.
+	for s in "${scen[@]}"; do
+		[ "$s" = leak ] && timeout=$((timeout + 20 * 40 * nb))
+	done
+fi
 
 mkdir -p "$E2E_OUT"
 if [ $build -eq 1 ]; then
