@@ -6,12 +6,17 @@ and a CDF plot (Documentation/performance.rst).
   report.py [--out DIR] [--no-plot] SERIAL_LOG
 
 Lines read (printed by scripts/bench/l1-init):
-  BENCH <round> <contender> KVLAT OK mode=M k=v ...
+  BENCH <round> <contender> KVLAT OK mode=M qd=Q k=v ...
   BENCH <round> <contender> KVLAT CDF mode=M v0 ... v100
+  BENCH <round> <contender> BENCH1 WIN mode=M cpus=C busy_ticks= exits=
+                                       uexits= irqs= secs=
   BENCH <round> <contender> stats: ...        (tools/vmm --stats)
-  BENCH VM <round> <contender> rc=N secs=S
-Round 0 guests boot and stop without I/O: their counters are subtracted
-from the measured guests' so that "per I/O" excludes the boot.
+  BENCH VM <round> <contender> rc=N cpus=C secs=S
+A window (WIN) holds L1's counters over one mode's measured requests,
+read the same way for every contender.  Every guest also has an empty
+window (mode idle*: the marks and a pause, no requests), which is taken
+off each of its windows.  The VMM's own counters (stats:) cover a whole
+guest, boot included, and only feed the CSV.
 """
 import argparse
 import csv
@@ -21,96 +26,83 @@ import statistics
 import sys
 
 KV = re.compile(r'([a-z_0-9]+)=([-0-9.]+)')
-OK_KEYS = ['bs', 'n', 'mean_ns', 'p50_ns', 'p90_ns', 'p99_ns', 'p999_ns',
-           'min_ns', 'max_ns', 'iops']
-VM_KEYS = ['vm_rc', 'vm_secs', 'exits_total', 'exits_io', 'exits_mmio',
-           'dev_requests', 'dev_kicks', 'dev_interrupts', 'worker_wakeups',
-           'poll_hits']
-PER_IO = ['exits_per_io', 'kicks_per_io', 'irqs_per_io', 'wakeups_per_io']
+OK_KEYS = ['bs', 'qd', 'n', 'mean_ns', 'p50_ns', 'p90_ns', 'p99_ns',
+           'p999_ns', 'min_ns', 'max_ns', 'iops']
+COUNTS = ['busy_ticks', 'exits', 'uexits', 'irqs']
+WIN_KEYS = COUNTS + ['win_secs'] + ['idle_' + k for k in COUNTS]
+PER_IO = ['cpu_us_per_io', 'exits_per_io', 'uexits_per_io', 'irqs_per_io']
+VM_KEYS = ['guest_requests', 'guest_wakeups', 'guest_poll_hits']
+STATS = ['p50_ns', 'p99_ns', 'mean_ns', 'iops'] + PER_IO
 FLOOR = ('kernel', 'getid')
+# /proc/stat counts in USER_HZ ticks, 100 per second on x86.
+USER_HZ = 100
 
 
 def kv(text):
     return {k: float(v) for k, v in KV.findall(text)}
 
 
+def mode_of(text):
+    return re.search(r'mode=(\S+)', text).group(1)
+
+
 def parse(path):
-    ok, cdf, vm = {}, {}, {}
+    ok, cdf, win, idle, vm = {}, {}, {}, {}, {}
     order = []
     with open(path, errors='replace') as f:
         for line in f:
-            line = line.rstrip('\n')
-            p = line.split(None, 3)
-            if len(p) < 4 or p[0] != 'BENCH':
-                continue
-            if p[1] == 'VM':
-                r, c, rest = p[2], p[3].split()[0], p[3]
-                d = kv(rest)
-                s = vm.setdefault((int(r), c), {})
-                s['vm_rc'] = d.get('rc')
-                s['vm_secs'] = d.get('secs')
-                continue
-            if not p[1].isdigit():
+            p = line.rstrip('\n').split(None, 3)
+            if len(p) < 4 or p[0] != 'BENCH' or not p[1].isdigit():
                 continue
             r, c, rest = int(p[1]), p[2], p[3]
-            if c not in order and r > 0:
+            if c not in order:
                 order.append(c)
             s = vm.setdefault((r, c), {})
             if rest.startswith('KVLAT OK '):
-                d = kv(rest)
-                mode = re.search(r'mode=(\S+)', rest).group(1)
-                ok[(r, c, mode)] = d
+                ok[(r, c, mode_of(rest))] = kv(rest)
             elif rest.startswith('KVLAT CDF '):
                 f2 = rest.split()
-                mode = f2[2].split('=', 1)[1]
-                cdf[(r, c, mode)] = [int(x) for x in f2[3:]]
-            elif rest.startswith('stats: exits '):
+                cdf[(r, c, mode_of(rest))] = [int(x) for x in f2[3:]]
+            elif rest.startswith('BENCH1 WIN '):
                 d = kv(rest)
-                s['exits_total'] = d.get('total')
-                s['exits_io'] = d.get('io')
-                s['exits_mmio'] = d.get('mmio')
-            elif rest.startswith('stats: dev ') and ' blk ' in rest:
-                s['_blk'] = True
-                s['_blk_seen'] = True
-            elif rest.startswith('stats: dev '):
-                s['_blk'] = False
-            elif s.get('_blk'):
+                d['win_secs'] = d.pop('secs', None)
+                m = mode_of(rest)
+                if m.startswith('idle'):
+                    idle[(r, c, d.get('cpus'))] = d
+                else:
+                    win[(r, c, m)] = d
+            elif rest.startswith('stats:'):
+                # Kernel backend: requests, wakeups, poll_hits; user
+                # backend: chains per queue, worker_wakeups.  Summed over
+                # the round's guests.
                 d = kv(rest)
                 body = rest[len('stats:'):].strip()
-                if body.startswith('kernel '):
-                    s['dev_requests'] = d.get('requests')
-                    s['dev_kicks'] = d.get('kicks')
-                    s['dev_interrupts'] = d.get('interrupts')
-                    s['worker_wakeups'] = d.get('wakeups')
-                    s['poll_hits'] = d.get('poll_hits')
-                elif body.startswith('user '):
-                    s['worker_wakeups'] = d.get('worker_wakeups')
-                    s['dev_kicks'] = d.get('kick_eventfds')
-                    s['dev_interrupts'] = d.get('msix_signals')
-                elif body.startswith('queue '):
-                    s['dev_requests'] = s.get('dev_requests', 0) + d.get('chains', 0)
-    return ok, cdf, vm, order
+                for key, src, prefix in (
+                        ('guest_requests', 'requests', 'kernel '),
+                        ('guest_wakeups', 'wakeups', 'kernel '),
+                        ('guest_poll_hits', 'poll_hits', 'kernel '),
+                        ('guest_requests', 'chains', 'queue '),
+                        ('guest_wakeups', 'worker_wakeups', 'user ')):
+                    if body.startswith(prefix) and src in d:
+                        s[key] = s.get(key, 0) + d[src]
+    # Each window with its guest's empty window.
+    for (r, c, m), d in win.items():
+        e = idle.get((r, c, d.get('cpus')), {})
+        for k in COUNTS:
+            d['idle_' + k] = e.get(k)
+    return ok, cdf, win, vm, order
 
 
-def backend_of(c):
-    return 'kernel' if c in ('kernel', 'kpoll') else c
-
-
-def per_io(s, base):
-    """Counters per device request, the boot's share (round 0) removed."""
+def per_io(w, n):
+    """A window's counters per request, its guest's empty window removed."""
     out = {k: None for k in PER_IO}
-    req = s.get('dev_requests')
-    if not req:
+    if not w or not n:
         return out
-    b = base or {}
-    dreq = req - (b.get('dev_requests') or 0)
-    if dreq <= 0:
-        return out
-    for k, src in (('exits_per_io', 'exits_total'), ('kicks_per_io', 'dev_kicks'),
-                   ('irqs_per_io', 'dev_interrupts'),
-                   ('wakeups_per_io', 'worker_wakeups')):
-        if s.get(src) is not None:
-            out[k] = (s[src] - (b.get(src) or 0)) / dreq
+    net = {k: w[k] - (w['idle_' + k] or 0) for k in COUNTS}
+    out['cpu_us_per_io'] = net['busy_ticks'] * 1e6 / USER_HZ / n
+    out['exits_per_io'] = net['exits'] / n
+    out['uexits_per_io'] = net['uexits'] / n
+    out['irqs_per_io'] = net['irqs'] / n
     return out
 
 
@@ -123,13 +115,17 @@ def fmt(x, nd=1):
     return '-' if x is None else f'{x:.{nd}f}'
 
 
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default='.')
     ap.add_argument('--no-plot', action='store_true')
     ap.add_argument('log')
     a = ap.parse_args()
-    ok, cdf, vm, order = parse(a.log)
+    ok, cdf, win, vm, order = parse(a.log)
     if not ok:
         print('report: no kvlat result in', a.log, file=sys.stderr)
         return 1
@@ -137,15 +133,14 @@ def main():
 
     rows = []
     for (r, c, mode), d in sorted(ok.items()):
-        if r == 0:
-            continue
-        s = vm.get((r, c), {})
+        w = win.get((r, c, mode))
         row = {'round': r, 'contender': c, 'mode': mode}
         row.update({k: d.get(k) for k in OK_KEYS})
-        row.update({k: s.get(k) for k in VM_KEYS})
-        row.update(per_io(s, vm.get((0, backend_of(c)))))
+        row.update({k: (w or {}).get(k) for k in WIN_KEYS})
+        row.update(per_io(w, d.get('n')))
+        row.update({k: vm.get((r, c), {}).get(k) for k in VM_KEYS})
         rows.append(row)
-    cols = ['round', 'contender', 'mode'] + OK_KEYS + VM_KEYS + PER_IO
+    cols = ['round', 'contender', 'mode'] + OK_KEYS + WIN_KEYS + PER_IO + VM_KEYS
     with open(os.path.join(a.out, 'results.csv'), 'w', newline='') as f:
         w = csv.DictWriter(f, fieldnames=cols)
         w.writeheader()
@@ -157,54 +152,79 @@ def main():
             for i, x in enumerate(v):
                 w.writerow([r, c, mode, i, x])
 
-    modes = []
-    for (_, _, m) in sorted(ok):
-        if m not in modes:
-            modes.append(m)
+    modes, qd = [], {}
+    for row in rows:
+        if row['mode'] not in modes:
+            modes.append(row['mode'])
+        qd[row['mode']] = int(row['qd'] or 1)
     summ = {}
     for c in order:
         for m in modes:
             rs = [x for x in rows if x['contender'] == c and x['mode'] == m]
-            if not rs:
-                continue
-            summ[(c, m)] = {k: med([x[k] for x in rs]) for k in
-                            OK_KEYS[2:] + PER_IO}
-            summ[(c, m)]['rounds'] = len(rs)
+            if rs:
+                summ[(c, m)] = {k: med([x[k] for x in rs]) for k in STATS}
+                summ[(c, m)]['rounds'] = len(rs)
     with open(os.path.join(a.out, 'summary.csv'), 'w', newline='') as f:
         w = csv.writer(f)
-        w.writerow(['contender', 'mode', 'rounds'] + OK_KEYS[2:] + PER_IO)
+        w.writerow(['contender', 'mode', 'rounds'] + STATS)
         for (c, m), d in summ.items():
-            w.writerow([c, m, d['rounds']] + [d[k] for k in OK_KEYS[2:] + PER_IO])
+            w.writerow([c, m, d['rounds']] + [d[k] for k in STATS])
 
-    floor = summ.get(FLOOR, {}).get('p50_ns')
-    lines = ['| contender | mode | rounds | p50 µs | p99 µs | mean µs | IOPS |'
-             ' p50 / floor | p50 / qemu | exits/IO | kicks/IO | irqs/IO |'
-             ' wakeups/IO |',
-             '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    def get(c, m, k):
+        return summ.get((c, m), {}).get(k)
+
+    floor = get(*FLOOR, 'p50_ns')
+
+    def counters(d):
+        return '%s | %s | %s | %s' % (
+            fmt(d['cpu_us_per_io'], 0), fmt(d['exits_per_io'], 2),
+            fmt(d['uexits_per_io'], 3), fmt(d['irqs_per_io'], 3))
+
+    lines = ['Queue depth 1 (one vCPU, one queue):', '',
+             '| contender | mode | rounds | p50 µs | p99 µs | mean µs | IOPS |'
+             ' p50 / floor | p50 / qemu | p50 / user | L1 CPU µs/IO |'
+             ' exits/IO | user exits/IO | irqs/IO |',
+             '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for (c, m), d in summ.items():
-        q = summ.get(('qemu', m), {}).get('p50_ns')
+        if qd[m] != 1:
+            continue
         p50 = d['p50_ns']
-        lines.append('| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+        lines.append('| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             c, m, d['rounds'], fmt(p50 / 1e3), fmt(d['p99_ns'] / 1e3),
             fmt(d['mean_ns'] / 1e3), fmt(d['iops'], 0),
-            fmt(p50 / floor if floor else None, 2),
-            fmt(p50 / q if q else None, 2),
-            fmt(d['exits_per_io'], 3), fmt(d['kicks_per_io'], 3),
-            fmt(d['irqs_per_io'], 3), fmt(d['wakeups_per_io'], 3)))
+            fmt(ratio(p50, floor), 2), fmt(ratio(p50, get('qemu', m, 'p50_ns')), 2),
+            fmt(ratio(p50, get('user', m, 'p50_ns')), 2), counters(d)))
+    deep = [m for m in modes if qd[m] != 1]
+    if deep:
+        lines += ['', 'Deeper queues (mq2: two vCPUs, two queues):', '',
+                  '| contender | mode | rounds | IOPS | IOPS / qemu | IOPS / user |'
+                  ' mean µs | p99 µs | L1 CPU µs/IO | exits/IO | user exits/IO |'
+                  ' irqs/IO |',
+                  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+        for (c, m), d in summ.items():
+            if qd[m] == 1:
+                continue
+            lines.append('| %s | %s | %d | %s | %s | %s | %s | %s | %s |' % (
+                c, m, d['rounds'], fmt(d['iops'], 0),
+                fmt(ratio(d['iops'], get('qemu', m, 'iops')), 2),
+                fmt(ratio(d['iops'], get('user', m, 'iops')), 2),
+                fmt(d['mean_ns'] / 1e3), fmt(d['p99_ns'] / 1e3), counters(d)))
     notes = ['',
-             'Medians over rounds of per-guest statistics; QD1, 4 KiB, O_DIRECT, '
+             'Medians over rounds of per-guest statistics; 4 KiB, O_DIRECT, '
              'random offsets in a 64 MiB tmpfs-backed file.  floor = kernel/getid '
              'p50 (a VIRTIO_BLK_T_GET_ID round trip the device answers without '
-             'its backend).  Per-I/O counters come from tools/vmm --stats, boot '
-             'share removed; wakeups = backend worker wakeups (a kthread for '
-             'kernel/kpoll, a VMM thread for user).  Nested under QEMU TCG: '
-             'compare ratios within this run only.']
+             'its backend).  Per-I/O counters are L1\'s, over the measured '
+             'requests, minus an empty window of the same guest: CPU time of '
+             'both L1 CPUs, L2 exits to L1, exits to L1 userspace (KVM_RUN '
+             'returns), device interrupts accepted by the guest\'s APIC.  '
+             'Nested under QEMU TCG: compare ratios within this run only.', '']
     for m in modes:
-        k, u = summ.get(('kernel', m)), summ.get(('user', m))
-        if k and u and m != 'getid':
-            notes.append('%s: kernel p50 / user p50 = %.2f; kernel p50 / floor = %s' % (
-                m, k['p50_ns'] / u['p50_ns'],
-                fmt(k['p50_ns'] / floor if floor else None, 2)))
+        k = get('kernel', m, 'p50_ns')
+        if k is None or qd[m] != 1 or m == FLOOR[1]:
+            continue
+        notes.append('%s: kernel p50 / qemu %s, / user %s, / floor %s' % (
+            m, fmt(ratio(k, get('qemu', m, 'p50_ns')), 2),
+            fmt(ratio(k, get('user', m, 'p50_ns')), 2), fmt(ratio(k, floor), 2)))
     table = '\n'.join(lines + notes) + '\n'
     with open(os.path.join(a.out, 'table.md'), 'w') as f:
         f.write(table)
@@ -222,30 +242,33 @@ def plot(cdf, order, modes, path):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    io_modes = [m for m in modes if m != 'getid'] or modes
-    fig, axes = plt.subplots(1, len(io_modes), figsize=(6 * len(io_modes), 4.5),
+    io_modes = [m for m in modes if m != FLOOR[1]] or modes
+    ncol = min(2, len(io_modes))
+    nrow = (len(io_modes) + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(6.5 * ncol, 4.5 * nrow),
                              squeeze=False)
     pct = list(range(101))
-    for ax, m in zip(axes[0], io_modes):
+    fl = [v for (r, c, m), v in cdf.items() if (c, m) == FLOOR]
+    for i, m in enumerate(io_modes):
+        ax = axes[i // ncol][i % ncol]
         for c in order:
-            runs = [v for (r, cc, mm), v in cdf.items()
-                    if cc == c and mm == m and r > 0]
+            runs = [v for (r, cc, mm), v in cdf.items() if cc == c and mm == m]
             if not runs:
                 continue
             # Per-percentile median over rounds.
-            v = [statistics.median(x[i] for x in runs) / 1e3 for i in pct]
+            v = [statistics.median(x[j] for x in runs) / 1e3 for j in pct]
             ax.plot(v, pct, label='%s (%d rounds)' % (c, len(runs)))
-        fl = [v for (r, cc, mm), v in cdf.items()
-              if cc == FLOOR[0] and mm == FLOOR[1] and r > 0]
-        if fl and m != 'getid':
-            v = [statistics.median(x[i] for x in fl) / 1e3 for i in pct]
+        if fl:
+            v = [statistics.median(x[j] for x in fl) / 1e3 for j in pct]
             ax.plot(v, pct, 'k--', label='floor: kernel GET_ID')
         ax.set_xscale('log')
         ax.set_xlabel('latency (µs, log)')
         ax.set_ylabel('percentile')
-        ax.set_title('QD1 4 KiB %s, O_DIRECT (nested, TCG)' % m)
+        ax.set_title('4 KiB %s, O_DIRECT (nested, TCG)' % m)
         ax.grid(True, which='both', alpha=0.3)
         ax.legend(fontsize=8, loc='lower right')
+    for i in range(len(io_modes), nrow * ncol):
+        axes[i // ncol][i % ncol].set_visible(False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -8,14 +8,16 @@
 #   scripts/bench/run.sh [options]
 #
 #   --contenders LIST  comma-separated, in this order per round
-#                      (default kernel,kpoll,user; qemu and qsd need the
-#                      QEMU binaries in L1 and are added by --with-qemu)
-#   --with-qemu        carry QEMU and qemu-storage-daemon in L1 and add the
-#                      "qemu" and "qsd" (vhost-user-blk) contenders
+#                      (default kernel,kpoll,user,qemu,qsd)
+#   --no-qemu          leave QEMU and qemu-storage-daemon out of L1 and
+#                      drop the "qemu" and "qsd" (vhost-user-blk) contenders
 #   --rounds R         interleaved rounds (default 3); medians over rounds
 #   --n N              measured requests per mode and guest (default 10000)
 #   --warm W           warm-up requests (default 200)
-#   --modes LIST       kvlat modes (default read,write,getid)
+#   --modes LIST       kvlat modes of the one-vCPU guest (default
+#                      read,write,getid,read-qd16,write-qd16)
+#   --mq Q             requests in flight in the two-vCPU, two-queue guest
+#                      (mode read-qdQ-mq2; default 16, 0: no such guest)
 #   --poll US          busy-poll budget of the kpoll contender (default
 #                      1000: under TCG the guest needs ~0.4 ms between a
 #                      completion and its next request)
@@ -33,31 +35,34 @@ OUT=$KV_ROOT/.build/bench
 export E2E_BUILD=$OUT/e2e
 . "$KV_ROOT/scripts/e2e/common.sh"
 
-cont=kernel,kpoll,user with_qemu=0 rounds=3 n=10000 warm=200
-modes=read,write,getid poll=1000 timeout= build=1 report_only=0
+cont=kernel,kpoll,user,qemu,qsd with_qemu=1 rounds=3 n=10000 warm=200
+modes=read,write,getid,read-qd16,write-qd16 mq=16 poll=1000 timeout=
+build=1 report_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--contenders)	cont=$2; shift ;;
 	--with-qemu)	with_qemu=1 ;;
+	--no-qemu)	with_qemu=0 ;;
 	--rounds)	rounds=$2; shift ;;
 	--n)		n=$2; shift ;;
 	--warm)		warm=$2; shift ;;
 	--modes)	modes=$2; shift ;;
+	--mq)		mq=$2; shift ;;
 	--poll)		poll=$2; shift ;;
 	--timeout)	timeout=$2; shift ;;
 	--no-build)	build=0 ;;
 	--report-only)	report_only=1 ;;
-	-h|--help)	sed -n '3,30p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-h|--help)	sed -n '3,34p' "$0" | sed 's/^# \?//'; exit 0 ;;
 	*)		e2e_die "unknown option $1" ;;
 	esac
 	shift
 done
-if [ $with_qemu -eq 1 ]; then
-	for q in qemu qsd; do
-		case ,$cont, in *,$q,*) ;; *) cont=$cont,$q ;; esac
-	done
+if [ $with_qemu -eq 0 ]; then
+	cont=$(echo "$cont" | tr ',' '\n' | grep -vxE 'qemu|qsd' | paste -sd,)
+	[ -n "$cont" ] || e2e_die "no contender left without QEMU"
 fi
 case ,$cont, in *,qemu,*|*,qsd,*) with_qemu=1 ;; esac
+case $mq in ''|*[!0-9]*) e2e_die "--mq wants a number" ;; esac
 log=$OUT/serial.log
 mkdir -p "$OUT"
 
@@ -78,9 +83,12 @@ report()
 
 nc=$(echo "$cont" | tr ',' '\n' | grep -c .)
 nm=$(echo "$modes" | tr ',' '\n' | grep -c .)
-# Per guest: ~40 s of boot under L1 plus the requests (~1 ms each under
-# TCG, worse when the host is busy); L1 itself ~60 s.
-[ -n "$timeout" ] || timeout=$((120 + rounds * nc * (60 + nm * n / 1000)))
+# Per guest: ~40 s of boot under L1, 2 s of marks per mode, plus the
+# requests (~1 ms each under TCG, worse when the host is busy); L1 itself
+# ~60 s.  With --mq, a second guest per contender and round.
+ng=1
+[ "$mq" -gt 0 ] && ng=2
+[ -n "$timeout" ] || timeout=$((120 + rounds * nc * (ng * 60 + (nm + ng - 1) * (2 + n / 1000))))
 
 if [ $build -eq 1 ]; then
 	"$KV_ROOT/scripts/deps.sh" bench || e2e_say "bench: some packages missing (see above)"
@@ -99,7 +107,7 @@ if [ $build -eq 1 ]; then
 	# init.
 	e2e_say "building tools/guest/kvlat (static)"
 	mkdir -p "$OUT/guest"
-	gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -static \
+	gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -static -pthread \
 		-o "$OUT/guest/kvlat" "$KV_ROOT/tools/guest/kvlat.c" || exit 1
 	ov=$OUT/l2-overlay
 	rm -rf "$ov"
@@ -126,8 +134,8 @@ kernel=$E2E_KERNEL/boot/vmlinuz-$krel
 
 mem=2048
 [ $with_qemu -eq 1 ] && mem=3072
-append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/bench/l1-init kvb.cont=$cont kvb.rounds=$rounds kvb.n=$n kvb.warm=$warm kvb.modes=$modes kvb.poll=$poll"
-e2e_say "bench: L1 under QEMU TCG; contenders $cont, $rounds rounds, $n requests per mode ($modes); timeout ${timeout}s"
+append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/bench/l1-init kvb.cont=$cont kvb.rounds=$rounds kvb.n=$n kvb.warm=$warm kvb.modes=$modes kvb.poll=$poll kvb.mq=$mq"
+e2e_say "bench: L1 under QEMU TCG; contenders $cont, $rounds rounds, $n requests per mode ($modes; mq $mq); timeout ${timeout}s"
 start=$(date +%s)
 timeout -s KILL "$timeout" \
 	qemu-system-x86_64 -machine q35 -cpu EPYC -m $mem -smp 2 \

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Check scripts/bench/report.py on a synthetic serial log with known
-# numbers (about a second, no VM): medians over rounds, the floor and
-# kernel/user ratios, the boot share subtracted from per-I/O counters,
-# the CSV files.  Exits 1 on any mismatch.
+# numbers (about a second, no VM): medians over rounds, the ratios to the
+# floor, QEMU and the user backend, per-I/O counters from the windows
+# (one missing), the deeper-queue table, the CSV files.  Exits 1 on any mismatch.
 set -uo pipefail
 KV_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 PY=/usr/bin/python3
@@ -19,37 +19,45 @@ cdf()
 	echo "$out"
 }
 
+ok()	# ROUND CONTENDER MODE QD P50_US IOPS
+{
+	echo "BENCH $1 $2 KVLAT OK mode=$3 bs=4096 qd=$4 n=1000 mean_ns=250000 p50_ns=$(($5 * 1000)) p90_ns=1 p99_ns=900000 p999_ns=1 min_ns=1 max_ns=1 iops=$6"
+	echo "BENCH $1 $2 KVLAT CDF mode=$3$(cdf $(($5 * 1000)))"
+}
+win()	# ROUND CONTENDER MODE BUSY_TICKS EXITS UEXITS IRQS [CPUS]
+{
+	echo "BENCH $1 $2 BENCH1 WIN mode=$3 cpus=${8:-1} busy_ticks=$4 exits=$5 uexits=$6 irqs=$7 secs=3.5"
+}
+
 {
 	echo "noise before L1"
-	# Boot share: 1000 exits, 100 requests, 50 kicks, 100 interrupts.
-	echo "BENCH 0 kernel stats: exits io=900 mmio=100 shutdown=1 total=1000"
-	echo "BENCH 0 kernel stats: dev 01.0 blk backend=kernel cfg_exits=1 mmio_exits=1 route_updates=1"
-	echo "BENCH 0 kernel stats:   kernel requests=100 bytes=0 kicks=50 interrupts=100 errors=0 wakeups=100 budget_exhausted=0 poll_hits=0"
-	echo "BENCH 0 user stats: exits io=900 mmio=100 shutdown=1 total=1000"
-	echo "BENCH 0 user stats: dev 01.0 blk backend=user cfg_exits=1 mmio_exits=1 route_updates=1"
-	echo "BENCH 0 user stats:   user worker_wakeups=100 kick_eventfds=50 msix_signals=100 errors=0"
-	echo "BENCH 0 user stats:   queue 0 chains=100 used=100 notifies=100 suppressed=0 errors=0"
 	for r in 1 2 3; do
-		# kernel read p50: 100, 200, 600 us -> median 200 us (mean 300).
-		p50=$((r * 100000))
-		[ $r -eq 3 ] && p50=600000
-		echo "BENCH $r kernel KVLAT OK mode=read bs=4096 n=1000 mean_ns=250000 p50_ns=$p50 p90_ns=1 p99_ns=900000 p999_ns=1 min_ns=1 max_ns=1 iops=4000"
-		echo "BENCH $r kernel KVLAT CDF mode=read$(cdf 100000)"
-		echo "BENCH $r kernel KVLAT OK mode=getid bs=0 n=1000 mean_ns=60000 p50_ns=50000 p90_ns=1 p99_ns=1 p999_ns=1 min_ns=1 max_ns=1 iops=9000"
-		echo "BENCH $r kernel KVLAT CDF mode=getid$(cdf 50000)"
-		# 2000 I/Os beyond the boot: 1000 more exits, 1000 more kicks.
-		echo "BENCH $r kernel stats: exits io=1900 mmio=100 shutdown=1 total=2000"
-		echo "BENCH $r kernel stats: dev 01.0 blk backend=kernel cfg_exits=1 mmio_exits=1 route_updates=1"
-		echo "BENCH $r kernel stats:   kernel requests=2100 bytes=0 kicks=1050 interrupts=2100 errors=0 wakeups=2100 budget_exhausted=0 poll_hits=0"
-		echo "BENCH VM $r kernel rc=0 secs=10.5"
+		# kernel read p50: 100, 200, 600 us -> median 200 us.
+		p50=$((r * 100))
+		[ $r -eq 3 ] && p50=600
+		ok $r kernel read 1 $p50 4000
+		# 1000 I/Os: 0.5 s of L1 CPU, 3000 exits, 0 to userspace,
+		# once the empty window (mark and pause) is taken off.
+		win $r kernel idle 10 100 20 3
+		win $r kernel read 60 3100 20 1003
+		ok $r kernel getid 1 50 9000
+		echo "BENCH $r kernel stats:   kernel requests=2100 bytes=0 kicks=1050 interrupts=2100 errors=0 wakeups=2100 budget_exhausted=0 poll_hits=7"
+		echo "BENCH VM $r kernel rc=0 cpus=1 secs=10.5"
+		ok $r kernel read-qd16-mq2 16 $((r * 100)) 8000
+		win $r kernel idle-mq2 5 10 0 0 2
+		win $r kernel read-qd16-mq2 25 2010 0 500 2
+		echo "BENCH VM $r kernel rc=0 cpus=2 secs=10.5"
 		# user read p50: 400 us every round.
-		echo "BENCH $r user KVLAT OK mode=read bs=4096 n=1000 mean_ns=450000 p50_ns=400000 p90_ns=1 p99_ns=1 p999_ns=1 min_ns=1 max_ns=1 iops=2000"
-		echo "BENCH $r user KVLAT CDF mode=read$(cdf 400000)"
-		echo "BENCH $r user stats: exits io=900 mmio=100 shutdown=1 total=1000"
-		echo "BENCH $r user stats: dev 01.0 blk backend=user cfg_exits=1 mmio_exits=1 route_updates=1"
+		ok $r user read 1 400 2000
+		win $r user read 80 3000 10 1000
 		echo "BENCH $r user stats:   user worker_wakeups=2100 kick_eventfds=1050 msix_signals=2100 errors=0"
 		echo "BENCH $r user stats:   queue 0 chains=2100 used=2100 notifies=2100 suppressed=0 errors=0"
-		echo "BENCH VM $r user rc=0 secs=12"
+		echo "BENCH VM $r user rc=0 cpus=1 secs=12"
+		# qemu: no window in round 2 (a guest that printed no marks).
+		ok $r qemu read 1 800 1000
+		[ $r -ne 2 ] && win $r qemu read 200 5000 $((r * 1000)) 1000
+		ok $r qemu read-qd16-mq2 16 900 4000
+		echo "BENCH VM $r qemu rc=0 cpus=1 secs=20"
 	done
 	echo "BENCH L1 DONE"
 } > "$tmp/serial.log"
@@ -67,17 +75,20 @@ check()
 
 $PY "$KV_ROOT/scripts/bench/report.py" --no-plot --out "$tmp" "$tmp/serial.log" > "$tmp/stdout" ||
 	{ echo "FAIL: report.py exited $?"; cat "$tmp/stdout"; exit 1; }
-# Medians: kernel read p50 200 us over a 50 us floor = 4.00; user 400 us.
-check table.md '| kernel | read | 3 | 200.0 | 900.0 | 250.0 | 4000 | 4.00 | - | 0.500 | 0.500 | 1.000 | 1.000 |'
-check table.md '| user | read | 3 | 400.0 |'
+# Medians: kernel read p50 200 us over a 50 us floor = 4.00, over qemu's
+# 800 us 0.25, over user's 400 us 0.50; 500 us of L1 CPU per I/O.
+check table.md '| kernel | read | 3 | 200.0 | 900.0 | 250.0 | 4000 | 4.00 | 0.25 | 0.50 | 500 | 3.00 | 0.000 | 1.000 |'
+check table.md '| user | read | 3 | 400.0 | 900.0 | 250.0 | 2000 | 8.00 | 0.50 | 1.00 | 800 | 3.00 | 0.010 | 1.000 |'
+# qemu: user exits 1000 and 3000 per 1000 I/Os -> median 2.000.
+check table.md '| qemu | read | 3 | 800.0 | 900.0 | 250.0 | 1000 | 16.00 | 1.00 | 2.00 | 2000 | 5.00 | 2.000 | 1.000 |'
 check table.md '| kernel | getid | 3 | 50.0 |'
-check table.md 'read: kernel p50 / user p50 = 0.50; kernel p50 / floor = 4.00'
-# User: no exits beyond the boot's.
-check table.md '| 8.00 | - | 0.000 | 0.500 | 1.000 | 1.000 |'
-check results.csv 'round,contender,mode,bs,n,mean_ns'
+check table.md '| kernel | read-qd16-mq2 | 3 | 8000 | 2.00 | - | 250.0 | 900.0 | 200 | 2.00 | 0.000 | 0.500 |'
+check table.md 'read: kernel p50 / qemu 0.25, / user 0.50, / floor 4.00'
+check results.csv 'round,contender,mode,bs,qd,n,mean_ns'
+check results.csv '1,kernel,read,4096.0,1.0,1000.0,'
 check summary.csv 'kernel,read,3,'
-[ "$(grep -c '^[123],' "$tmp/results.csv")" -eq 9 ] || { echo "FAIL: results.csv rows"; fail=1; }
-[ "$(grep -c ',read,' "$tmp/cdf.csv")" -eq $((2 * 3 * 101)) ] || { echo "FAIL: cdf.csv rows"; fail=1; }
+[ "$(grep -c '^[123],' "$tmp/results.csv")" -eq 18 ] || { echo "FAIL: results.csv rows"; fail=1; }
+[ "$(grep -c ',read,' "$tmp/cdf.csv")" -eq $((3 * 3 * 101)) ] || { echo "FAIL: cdf.csv rows"; fail=1; }
 if [ $fail -ne 0 ]; then
 	cat "$tmp/table.md"
 	echo "bench selftest: FAIL"
