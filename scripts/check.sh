@@ -41,7 +41,7 @@ tally()
 # Print a stage's verdict line; on failure show the end of what it said.
 verdict()
 {
-	local stage=$1 verdict=$2 secs=$3 detail=$4 out=$5
+	local stage=$1 verdict=$2 secs=$3 detail=$4 out=$5 lines=${6:-25}
 	local line
 
 	line=$(printf '%-5s %-16s %4ss  %s' "$verdict" "$stage" "$secs" "$detail")
@@ -49,7 +49,7 @@ verdict()
 	results+=("$line")
 	echo "$stage $secs" >> "$KV_LOGS/times.txt"
 	if [ "$verdict" = FAIL ] && [ -s "$out" ]; then
-		tail -n 25 "$out" | sed 's/^/    | /'
+		tail -n "$lines" "$out" | sed 's/^/    | /'
 	fi
 }
 
@@ -157,8 +157,12 @@ stage_e2e()
 		f=1
 	fi
 	tally "$p" "$f"
+	# On failure the reader needs the failed pairs and, if L1 crashed,
+	# its oops (scripts/e2e/run.sh prints it as "crash|" lines).
+	grep -aE '^E2E FAIL |^== L1 console|crash\| |^e2e: ' "$log" | head -n 80 > "$log.fail"
+	[ -s "$log.fail" ] || tail -n 25 "$log" > "$log.fail"
 	verdict e2e "$([ "$f" -eq 0 ] && echo PASS || echo FAIL)" \
-		$((SECONDS - t0)) "E2E: $p pass, $f fail (exit $rc)" "$log"
+		$((SECONDS - t0)) "E2E: $p pass, $f fail (exit $rc)" "$log.fail" 80
 }
 
 run_stage()

@@ -92,6 +92,19 @@ timeout -s KILL "$timeout" \
 qrc=${PIPESTATUS[0]}
 secs=$(($(date +%s) - start))
 
+# A crashed L1 prints its oops on the console, not in dmesg that a
+# scenario could still read: show it here so that a CI log carries the
+# trace, not only the panic line.
+# Lines from L2 guests ("  [tag] ...") and from the scenarios ("L1 ...")
+# are not L1's own console.
+crash=$(grep -anE 'BUG:|Oops|general protection fault|Kernel panic|WARNING:|KFENCE:' "$log" |
+	grep -avE '^[0-9]+:(  \[|L1 |E2E )' | head -n 1 | cut -d: -f1)
+if [ -n "$crash" ]; then
+	echo "== L1 console from line $crash of $log"
+	sed -n "$((crash > 5 ? crash - 5 : 1)),$((crash + 70))p" "$log" |
+		grep -av '^E2E \|^L1 \|^  \[' | head -n 60 | sed 's/^/  crash| /'
+fi
+
 # Results: one bare "E2E PASS|FAIL scenario/backend" line per expected
 # pair (scripts/check.sh counts them); progress lines above carry a
 # [time] prefix and do not count.
