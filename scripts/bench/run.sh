@@ -18,6 +18,9 @@
 #                      read,write,getid,read-qd16,write-qd16)
 #   --mq Q             requests in flight in the two-vCPU, two-queue guest
 #                      (mode read-qdQ-mq2; default 16, 0: no such guest)
+#   --profile LIST     contenders whose QD1 read path is traced after the
+#                      rounds (default kernel,user,qemu; "none": no profile)
+#   --profile-n N      traced requests per contender (default 2000)
 #   --poll US          busy-poll budget of the kpoll contender (default
 #                      1000: under TCG the guest needs ~0.4 ms between a
 #                      completion and its next request)
@@ -26,7 +29,8 @@
 #   --report-only      only redo CSV/table/plot from .build/bench/serial.log
 #
 # Output in .build/bench: serial.log, results.csv (every statistic of every
-# guest), summary.csv (medians), cdf.csv, table.md, cdf.png.
+# guest), summary.csv (medians), cdf.csv, table.md, cdf.png; with a
+# profile, trace.gz (L1's ftrace) and profile.md (scripts/bench/profile.py).
 set -uo pipefail
 KV_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 BENCH_DIR=$KV_ROOT/scripts/bench
@@ -37,7 +41,7 @@ export E2E_BUILD=$OUT/e2e
 
 cont=kernel,kpoll,user,qemu,qsd with_qemu=1 rounds=3 n=10000 warm=200
 modes=read,write,getid,read-qd16,write-qd16 mq=16 poll=1000 timeout=
-build=1 report_only=0
+build=1 report_only=0 prof=kernel,user,qemu profn=2000
 while [ $# -gt 0 ]; do
 	case $1 in
 	--contenders)	cont=$2; shift ;;
@@ -48,11 +52,13 @@ while [ $# -gt 0 ]; do
 	--warm)		warm=$2; shift ;;
 	--modes)	modes=$2; shift ;;
 	--mq)		mq=$2; shift ;;
+	--profile)	prof=$2; shift ;;
+	--profile-n)	profn=$2; shift ;;
 	--poll)		poll=$2; shift ;;
 	--timeout)	timeout=$2; shift ;;
 	--no-build)	build=0 ;;
 	--report-only)	report_only=1 ;;
-	-h|--help)	sed -n '3,34p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-h|--help)	sed -n '3,37p' "$0" | sed 's/^# \?//'; exit 0 ;;
 	*)		e2e_die "unknown option $1" ;;
 	esac
 	shift
@@ -62,6 +68,11 @@ if [ $with_qemu -eq 0 ]; then
 	[ -n "$cont" ] || e2e_die "no contender left without QEMU"
 fi
 case ,$cont, in *,qemu,*|*,qsd,*) with_qemu=1 ;; esac
+[ "$prof" = none ] && prof=
+if [ $with_qemu -eq 0 ]; then
+	prof=$(echo "$prof" | tr ',' '\n' | grep -vxE 'qemu|qsd' | paste -sd,)
+fi
+case $profn in ''|*[!0-9]*) e2e_die "--profile-n wants a number" ;; esac
 case $mq in ''|*[!0-9]*) e2e_die "--mq wants a number" ;; esac
 log=$OUT/serial.log
 mkdir -p "$OUT"
@@ -78,6 +89,10 @@ report()
 		echo "bench: python3-matplotlib missing (scripts/deps.sh bench): no plot"
 		$PY "$BENCH_DIR/report.py" --no-plot --out "$OUT" "$log"
 	fi
+	if [ -s "$OUT/trace.gz" ]; then
+		$PY "$BENCH_DIR/profile.py" "$OUT/trace.gz" > "$OUT/profile.md" &&
+			cat "$OUT/profile.md"
+	fi
 }
 [ $report_only -eq 1 ] && { report; exit; }
 
@@ -88,7 +103,9 @@ nm=$(echo "$modes" | tr ',' '\n' | grep -c .)
 # ~60 s.  With --mq, a second guest per contender and round.
 ng=1
 [ "$mq" -gt 0 ] && ng=2
-[ -n "$timeout" ] || timeout=$((120 + rounds * nc * (ng * 60 + (nm + ng - 1) * (2 + n / 1000))))
+np=$(echo "$prof" | tr ',' '\n' | grep -c .)
+[ -n "$timeout" ] || timeout=$((120 + rounds * nc * (ng * 60 + (nm + ng - 1) * (2 + n / 1000)) +
+	np * (60 + profn / 100)))
 
 if [ $build -eq 1 ]; then
 	"$KV_ROOT/scripts/deps.sh" bench || e2e_say "bench: some packages missing (see above)"
@@ -134,12 +151,14 @@ kernel=$E2E_KERNEL/boot/vmlinuz-$krel
 
 mem=2048
 [ $with_qemu -eq 1 ] && mem=3072
-append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/bench/l1-init kvb.cont=$cont kvb.rounds=$rounds kvb.n=$n kvb.warm=$warm kvb.modes=$modes kvb.poll=$poll kvb.mq=$mq"
+append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/bench/l1-init kvb.cont=$cont kvb.rounds=$rounds kvb.n=$n kvb.warm=$warm kvb.modes=$modes kvb.poll=$poll kvb.mq=$mq kvb.prof=$prof kvb.profn=$profn"
 e2e_say "bench: L1 under QEMU TCG; contenders $cont, $rounds rounds, $n requests per mode ($modes; mq $mq); timeout ${timeout}s"
 start=$(date +%s)
+rm -f "$OUT/trace.gz" "$OUT/profile.md"
 timeout -s KILL "$timeout" \
 	qemu-system-x86_64 -machine q35 -cpu EPYC -m $mem -smp 2 \
-	-nographic -nic none -no-reboot -kernel "$kernel" -initrd "$OUT/l1-initrd.gz" \
+	-nographic -serial mon:stdio -serial "file:$OUT/trace.gz" \
+	-nic none -no-reboot -kernel "$kernel" -initrd "$OUT/l1-initrd.gz" \
 	-append "$append" < /dev/null 2>&1 |
 	grep --line-buffered -av "TCG doesn't support requested feature" |
 	sed -u -e 's/\r//g' -e 's/^.*\x1b\[2J//' | tee "$log" |
