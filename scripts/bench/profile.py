@@ -125,10 +125,19 @@ def analyse(ev):
     reqs = [r for r in reqs if 'guest' in r]
     if not reqs:
         return None
+    # Every exit of the vCPU by reason: how many per request, and how long
+    # from the exit to the vCPU's next entry (handling in L1, plus any time
+    # the vCPU then spent descheduled, as after a halt).
+    reasons = {}
+    vev = [e for e in ev if e[1] == vcpu and e[2] in ('kvm_exit', 'kvm_entry')]
+    for a, b in zip(vev, vev[1:]):
+        if a[2] == 'kvm_exit' and b[2] == 'kvm_entry':
+            reasons.setdefault(field(a[3], 'reason') or '?', []).append(b[0] - a[0])
     comm = next((e[3] for e in ev if e[2] == 'sched_wakeup' and
                  field(e[3], 'pid') == str(backend)), '')
     return {'n': len(reqs), 'dropped': dropped, 'reqs': reqs,
-            'backend': field(comm, 'comm') or str(backend)}
+            'backend': field(comm, 'comm') or str(backend),
+            'reasons': reasons, 'irqs': len(irqs)}
 
 
 def main():
@@ -169,6 +178,19 @@ def main():
                    '%.2f L2 exits per request in the guest segment' % (
                        n, r['n'], r['dropped'], r['backend'],
                        statistics.mean(x['gexits'] for x in r['reqs'])))
+    out += ['', 'L2 exits of the traced window by reason: count per request, '
+            'median µs from exit to the next entry', '',
+            '| reason | ' + ' | '.join('%s per req | %s µs' % (n, n) for n in names) + ' |',
+            '|---|' + '---:|' * (2 * len(names))]
+    allr = sorted({k for n in names for k in res[n]['reasons']},
+                  key=lambda k: -sum(len(res[n]['reasons'].get(k, [])) for n in names))
+    for k in allr:
+        cells = []
+        for n in names:
+            v = res[n]['reasons'].get(k, [])
+            cells += ['%.2f' % (len(v) / res[n]['irqs']),
+                      '%.1f' % (statistics.median(v) * us) if v else '-']
+        out.append('| %s | %s |' % (k, ' | '.join(cells)))
     print('\n'.join(out))
     return 0
 

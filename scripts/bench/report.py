@@ -152,11 +152,12 @@ def main():
             for i, x in enumerate(v):
                 w.writerow([r, c, mode, i, x])
 
+    # Modes in the order the guests ran them.
     modes, qd = [], {}
-    for row in rows:
-        if row['mode'] not in modes:
-            modes.append(row['mode'])
-        qd[row['mode']] = int(row['qd'] or 1)
+    for (_, _, m), d in ok.items():
+        if m not in modes:
+            modes.append(m)
+        qd[m] = int(d.get('qd') or 1)
     summ = {}
     for c in order:
         for m in modes:
@@ -231,13 +232,13 @@ def main():
     print(table)
 
     if not a.no_plot:
-        plot(cdf, order, modes, os.path.join(a.out, 'cdf.png'))
+        plot(cdf, order, modes, qd, os.path.join(a.out, 'cdf.png'))
     print('report: %s/{results,summary,cdf}.csv table.md%s' % (
         a.out, '' if a.no_plot else ' cdf.png'))
     return 0
 
 
-def plot(cdf, order, modes, path):
+def plot(cdf, order, modes, qd, path):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -258,7 +259,8 @@ def plot(cdf, order, modes, path):
             # Per-percentile median over rounds.
             v = [statistics.median(x[j] for x in runs) / 1e3 for j in pct]
             ax.plot(v, pct, label='%s (%d rounds)' % (c, len(runs)))
-        if fl:
+        # The floor is one request at a time: no yardstick for deep queues.
+        if fl and qd[m] == 1:
             v = [statistics.median(x[j] for x in fl) / 1e3 for j in pct]
             ax.plot(v, pct, 'k--', label='floor: kernel GET_ID')
         ax.set_xscale('log')
