@@ -155,13 +155,9 @@ append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/bench/l1-init kvb.cont=$
 e2e_say "bench: L1 under QEMU TCG; contenders $cont, $rounds rounds, $n requests per mode ($modes; mq $mq); timeout ${timeout}s"
 start=$(date +%s)
 rm -f "$OUT/trace.gz" "$OUT/profile.md"
-timeout -s KILL "$timeout" \
-	qemu-system-x86_64 -machine q35 -cpu EPYC -m $mem -smp 2 \
-	-nographic -serial mon:stdio -serial "file:$OUT/trace.gz" \
-	-nic none -no-reboot -kernel "$kernel" -initrd "$OUT/l1-initrd.gz" \
-	-append "$append" < /dev/null 2>&1 |
-	grep --line-buffered -av "TCG doesn't support requested feature" |
-	sed -u -e 's/\r//g' -e 's/^.*\x1b\[2J//' | tee "$log" |
+# The profile's trace leaves L1 on its second serial port.
+e2e_boot_l1 "$timeout" $mem "$kernel" "$OUT/l1-initrd.gz" "$append" "$log" \
+	-serial mon:stdio -serial "file:$OUT/trace.gz" |
 	while IFS= read -r line; do
 		case $line in
 		"BENCH "*" KVLAT OK"*|"BENCH VM"*|"BENCH L1"*|*FAIL*|"BENCH TAIL"*)

@@ -141,3 +141,23 @@ e2e_install_bin()
 		cp -L "$l" "$root$l"
 	done
 }
+
+# e2e_boot_l1 TIMEOUT MEM KERNEL INITRD APPEND LOG [QEMU ARGS...]
+# Boot L1 under QEMU TCG (-cpu EPYC: emulated SVM, so L1 has kvm-amd; two
+# vCPUs) and print its console, cleaned of carriage returns, screen
+# clears and TCG's feature warnings, while a copy goes to LOG.  timeout
+# SIGKILLs QEMU (and with it L1 and everything in it) when L1 hangs: a
+# hung L1 is a failure, never a hung make.  Returns QEMU's status.
+e2e_boot_l1()
+{
+	local timeout=$1 mem=$2 kernel=$3 initrd=$4 append=$5 log=$6
+
+	shift 6
+	timeout -s KILL "$timeout" \
+		qemu-system-x86_64 -machine q35 -cpu EPYC -m "$mem" -smp 2 \
+		-nographic -nic none -no-reboot -kernel "$kernel" \
+		-initrd "$initrd" -append "$append" "$@" < /dev/null 2>&1 |
+		grep --line-buffered -av "TCG doesn't support requested feature" |
+		sed -u -e 's/\r//g' -e 's/^.*\x1b\[2J//' | tee "$log"
+	return "${PIPESTATUS[0]}"
+}

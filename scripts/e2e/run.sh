@@ -72,14 +72,7 @@ mem=2048
 e2e_say "booting L1 under QEMU TCG (-cpu EPYC, $mem MiB, 2 vCPUs); timeout ${timeout}s; serial log $log"
 [ ${#scen[@]} -gt 0 ] && e2e_say "scenarios: ${scen[*]}; backends: $backends"
 start=$(date +%s)
-# timeout SIGKILLs QEMU (and with it L1 and everything in it) when L1
-# hangs: a hung L1 is a FAIL, never a hung make.
-timeout -s KILL "$timeout" \
-	qemu-system-x86_64 -machine q35 -cpu EPYC -m $mem -smp 2 \
-	-nographic -nic none -no-reboot -kernel "$kernel" -initrd "$initrd" \
-	-append "$append" < /dev/null 2>&1 |
-	grep --line-buffered -av "TCG doesn't support requested feature" |
-	sed -u -e 's/\r//g' -e 's/^.*\x1b\[2J//' | tee "$log" |
+e2e_boot_l1 "$timeout" $mem "$kernel" "$initrd" "$append" "$log" |
 	while IFS= read -r line; do
 		# Progress for the reader: results, L1 milestones and L2 lines.
 		case $line in
