@@ -7,7 +7,7 @@
  * kernel text with int3.  Under QEMU TCG with two vCPUs that patching has
  * been seen to oops L1 in finish_task_switch after a few dozen VM cycles;
  * one VM held open keeps the keys enabled, so the scenarios' VMs never
- * patch text.  KVM's local APIC has two more such keys: apic_sw_disabled
+ * patch text.  KVM's local APIC has such keys too: apic_sw_disabled
  * counts vCPUs whose APIC the guest has not enabled yet (every new vCPU,
  * until its guest boots that far), so each guest would flip it on at
  * creation and off again a second after its APIC comes up.  A vCPU that
