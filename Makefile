@@ -70,9 +70,10 @@ demo:
 e2e:
 	scripts/e2e/full.sh
 
-# QD1 latency of kvirtio against userspace backends in one nested run
-# (Documentation/performance.rst): CSV, table and CDF plot in .build/bench.
-# BENCH_ARGS passes options to scripts/bench/run.sh, e.g. "--with-qemu".
+# Latency and IOPS of kvirtio against userspace backends in one nested run
+# (Documentation/performance.rst): CSVs, table, CDF plot and a profile in
+# .build/bench.  BENCH_ARGS passes options to scripts/bench/run.sh, e.g.
+# "--no-qemu" or "--rounds 5".
 .PHONY: bench
 bench:
 	scripts/bench/run.sh $(BENCH_ARGS)
