@@ -123,10 +123,30 @@ static struct kvtd *vp_to_kvtd(struct kvirtio_pci *vp)
 	return container_of(vp, struct kvtd, vp);
 }
 
+/*
+ * The transport must call the host's interrupt hooks with its irq_lock
+ * dropped (they signal eventfds).  The transport tests run in process
+ * context, so interrupts off mean the lock is held; in userspace the lock
+ * is a mutex this thread would already own.
+ */
+static bool kvtd_irq_lock_held(struct kvirtio_pci *vp)
+{
+#ifdef __KERNEL__
+	return irqs_disabled();
+#else
+	if (pthread_mutex_trylock(&vp->irq_lock.m))
+		return true;
+	pthread_mutex_unlock(&vp->irq_lock.m);
+	return false;
+#endif
+}
+
 static void kvtd_msix(struct kvirtio_pci *vp, u16 vector)
 {
 	struct kvtd *d = vp_to_kvtd(vp);
 
+	if (kvtd_irq_lock_held(vp))
+		d->hooks_locked++;
 	if (d->nmsix < KVTD_MSIX_LOG)
 		d->msix_log[d->nmsix] = vector;
 	d->nmsix++;
@@ -136,6 +156,8 @@ static void kvtd_intx(struct kvirtio_pci *vp, bool level)
 {
 	struct kvtd *d = vp_to_kvtd(vp);
 
+	if (kvtd_irq_lock_held(vp))
+		d->hooks_locked++;
 	d->intx_calls++;
 	if (level && !d->intx_level)
 		d->intx_raises++;

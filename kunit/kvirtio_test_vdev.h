@@ -55,6 +55,8 @@
  * @intx_level: last INTx level
  * @intx_raises: INTx 0 -> 1 transitions
  * @intx_calls: intx hook calls
+ * @hooks_locked: msix/intx hook calls made with the transport's irq_lock
+ *	held (must stay 0)
  * @msix_changed_calls: msix_changed hook calls
  * @msix_changed_last: last vector passed to msix_changed
  * @bar_changed_calls: bar_changed hook calls
@@ -84,6 +86,7 @@ struct kvtd {
 	bool intx_level;
 	unsigned int intx_raises;
 	unsigned int intx_calls;
+	unsigned int hooks_locked;
 	unsigned int msix_changed_calls;
 	u16 msix_changed_last;
 	unsigned int bar_changed_calls;

@@ -185,6 +185,8 @@ static void drv_remove(struct drv *dr)
 	kvirtio_pci_destroy(&d->vp);
 	/* Every ring the transport mapped was unmapped. */
 	KUNIT_EXPECT_EQ(dr->test, d->tm.live_maps, 0);
+	/* No interrupt hook ran under the transport's irq_lock. */
+	KUNIT_EXPECT_EQ(dr->test, d->hooks_locked, 0u);
 	kvirtio_test_mem_destroy(&d->tm);
 }
 
@@ -944,7 +946,7 @@ static void vp_notify_before_driver_ok_ignored(struct kunit *test)
 	kvirtio_device_config_changed(&d->vdev);
 	KUNIT_EXPECT_EQ(test, d->kick_total, 0u);
 	KUNIT_EXPECT_EQ(test, d->nmsix, 0u);
-	KUNIT_EXPECT_EQ(test, dr->vp->stats.kicks_ignored, 2u);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&dr->vp->stats.kicks_ignored), 2);
 	KUNIT_EXPECT_EQ(test, dr->vp->stats.irq_suppressed, 2u);
 	add_status(dr, S_DOK);
 	kick(dr, 0);

@@ -15,6 +15,7 @@
 
 #ifdef __KERNEL__
 #include <linux/types.h>
+#include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/errno.h>
 #include <linux/string.h>
@@ -26,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/lockdep.h>
 #include <asm/barrier.h>
 #include <asm/byteorder.h>
 #include <uapi/linux/virtio_ids.h>

@@ -103,21 +103,46 @@ static bool vp_has(const struct kvirtio_pci *vp, unsigned int bit)
 	return vp->vdev->driver_features & BIT_ULL(bit);
 }
 
-/* ---- Interrupts (data path, under irq_lock) ---------------------------- */
+/* ---- Interrupts (data path) -------------------------------------------- */
 
-static void vp_update_intx_locked(struct kvirtio_pci *vp)
+/*
+ * Interrupts are decided under @irq_lock and delivered after it is
+ * dropped.  The host's hooks signal eventfds, and an eventfd's wait-queue
+ * lock must never nest inside @irq_lock: a kick eventfd's wake-up callback
+ * runs under its own lock and enters the transport (kvirtio_pci_notify()),
+ * and all eventfd locks are one lock class.  A locked section records what
+ * it decided in a struct vp_irq_out; vp_irq_deliver() acts on it.
+ */
+struct vp_irq_out {
+	u16 vector;		/* MSI-X message to send, or NO_VECTOR */
+	bool flush;		/* pending vectors may be deliverable now */
+	bool intx;		/* the INTx level changed to @intx_level */
+	bool intx_level;
+};
+
+static void vp_irq_out_init(struct vp_irq_out *out)
+{
+	out->vector = VIRTIO_MSI_NO_VECTOR;
+	out->flush = false;
+	out->intx = false;
+	out->intx_level = false;
+}
+
+static void vp_update_intx_locked(struct kvirtio_pci *vp,
+				  struct vp_irq_out *out)
 {
 	bool pending = vp->isr && !vp->msix_enabled;
 	bool level = pending && !vp->intx_disabled;
 
+	lockdep_assert_held(&vp->irq_lock);
 	kvirtio_pci_dev_set_intx_status(&vp->pdev, pending);
 	if (level == vp->intx_level)
 		return;
-	vp->intx_level = level;
+	WRITE_ONCE(vp->intx_level, level);
 	if (level)
 		vp->stats.irq_intx++;
-	if (vp->host_ops && vp->host_ops->intx)
-		vp->host_ops->intx(vp, level);
+	out->intx = true;
+	out->intx_level = level;
 }
 
 static bool vp_vector_masked_locked(const struct kvirtio_pci *vp, u16 v)
@@ -125,28 +150,55 @@ static bool vp_vector_masked_locked(const struct kvirtio_pci *vp, u16 v)
 	return vp->msix_fmask || (vp->msix[v].ctrl & KVP_MSIX_VEC_MASKED);
 }
 
-static void vp_msix_send_locked(struct kvirtio_pci *vp, u16 v)
-{
-	vp->stats.irq_msix++;
-	if (vp->host_ops && vp->host_ops->msix)
-		vp->host_ops->msix(vp, v);
-}
-
-/* Deliver every pending vector that is no longer masked. */
-static void vp_msix_flush_pending_locked(struct kvirtio_pci *vp)
+/*
+ * Take the next pending vector at or after @from that may be delivered
+ * now, clearing its pending bit; NO_VECTOR when there is none.
+ */
+static u16 vp_take_pending_locked(struct kvirtio_pci *vp, u16 from)
 {
 	u16 v;
 
+	lockdep_assert_held(&vp->irq_lock);
 	if (!vp->msix_enabled || vp->msix_fmask)
-		return;
-	for (v = 0; v < vp->num_msix; v++) {
+		return VIRTIO_MSI_NO_VECTOR;
+	for (v = from; v < vp->num_msix; v++) {
 		u64 bit = BIT_ULL(v % 64);
 
 		if (!(vp->pba[v / 64] & bit) || vp_vector_masked_locked(vp, v))
 			continue;
 		vp->pba[v / 64] &= ~bit;
-		vp_msix_send_locked(vp, v);
+		vp->stats.irq_msix++;
+		return v;
 	}
+	return VIRTIO_MSI_NO_VECTOR;
+}
+
+static void vp_host_msix(struct kvirtio_pci *vp, u16 v)
+{
+	if (vp->host_ops && vp->host_ops->msix)
+		vp->host_ops->msix(vp, v);
+}
+
+/* Act on what a locked section decided; @irq_lock must not be held. */
+static void vp_irq_deliver(struct kvirtio_pci *vp, const struct vp_irq_out *out)
+{
+	unsigned long flags;
+	u16 v = 0;
+
+	lockdep_assert_not_held(&vp->irq_lock);
+	if (out->vector != VIRTIO_MSI_NO_VECTOR)
+		vp_host_msix(vp, out->vector);
+	/* Unmasked vectors: one at a time, each taken under the lock. */
+	while (out->flush) {
+		spin_lock_irqsave(&vp->irq_lock, flags);
+		v = vp_take_pending_locked(vp, v);
+		spin_unlock_irqrestore(&vp->irq_lock, flags);
+		if (v == VIRTIO_MSI_NO_VECTOR)
+			break;
+		vp_host_msix(vp, v++);
+	}
+	if (out->intx && vp->host_ops && vp->host_ops->intx)
+		vp->host_ops->intx(vp, out->intx_level);
 }
 
 /*
@@ -154,15 +206,17 @@ static void vp_msix_flush_pending_locked(struct kvirtio_pci *vp)
  * becomes pending and NO_VECTOR sends nothing; with MSI-X off, the ISR bit
  * drives INTx.  The config bit is set in ISR in both modes (4.1.4.5.1).
  */
-static void vp_signal_locked(struct kvirtio_pci *vp, u16 vector, u8 isr_bit)
+static void vp_signal_locked(struct kvirtio_pci *vp, u16 vector, u8 isr_bit,
+			     struct vp_irq_out *out)
 {
+	lockdep_assert_held(&vp->irq_lock);
 	if (!(vp->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
 		vp->stats.irq_suppressed++;
 		return;
 	}
 	if (!vp->msix_enabled) {
 		vp->isr |= isr_bit;
-		vp_update_intx_locked(vp);
+		vp_update_intx_locked(vp, out);
 		return;
 	}
 	if (isr_bit == KVP_ISR_CONFIG)
@@ -176,43 +230,52 @@ static void vp_signal_locked(struct kvirtio_pci *vp, u16 vector, u8 isr_bit)
 		vp->stats.irq_pending++;
 		return;
 	}
-	vp_msix_send_locked(vp, vector);
+	vp->stats.irq_msix++;
+	out->vector = vector;
 }
 
 static void vp_queue_interrupt(struct kvirtio_device *vdev, u16 qid)
 {
 	struct kvirtio_pci *vp = kvirtio_pci_from_vdev(vdev);
+	struct vp_irq_out out;
 	unsigned long flags;
 
+	vp_irq_out_init(&out);
 	spin_lock_irqsave(&vp->irq_lock, flags);
 	if (qid >= vdev->num_queues || !vp->queues[qid].live)
 		vp->stats.irq_suppressed++;
 	else
 		vp_signal_locked(vp, vp->queues[qid].msix_vector,
-				 KVP_ISR_QUEUE);
+				 KVP_ISR_QUEUE, &out);
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
+	vp_irq_deliver(vp, &out);
 }
 
 static void vp_config_interrupt(struct kvirtio_device *vdev)
 {
 	struct kvirtio_pci *vp = kvirtio_pci_from_vdev(vdev);
+	struct vp_irq_out out;
 	unsigned long flags;
 
+	vp_irq_out_init(&out);
 	spin_lock_irqsave(&vp->irq_lock, flags);
-	vp->generation++;
-	vp_signal_locked(vp, vp->msix_config, KVP_ISR_CONFIG);
+	WRITE_ONCE(vp->generation, vp->generation + 1);
+	vp_signal_locked(vp, vp->msix_config, KVP_ISR_CONFIG, &out);
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
+	vp_irq_deliver(vp, &out);
 }
 
-static void vp_needs_reset_locked(struct kvirtio_pci *vp)
+static void vp_needs_reset_locked(struct kvirtio_pci *vp,
+				  struct vp_irq_out *out)
 {
+	lockdep_assert_held(&vp->irq_lock);
 	/* A device being reset or not yet initialised has nothing to say. */
 	if (!vp->status)
 		return;
-	vp->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	WRITE_ONCE(vp->status, vp->status | VIRTIO_CONFIG_S_NEEDS_RESET);
 	/* No notification before DRIVER_OK: it waits for it. */
 	if (vp->status & VIRTIO_CONFIG_S_DRIVER_OK)
-		vp_signal_locked(vp, vp->msix_config, KVP_ISR_CONFIG);
+		vp_signal_locked(vp, vp->msix_config, KVP_ISR_CONFIG, out);
 	else
 		vp->config_irq_deferred = true;
 }
@@ -220,11 +283,14 @@ static void vp_needs_reset_locked(struct kvirtio_pci *vp)
 static void vp_needs_reset(struct kvirtio_device *vdev)
 {
 	struct kvirtio_pci *vp = kvirtio_pci_from_vdev(vdev);
+	struct vp_irq_out out;
 	unsigned long flags;
 
+	vp_irq_out_init(&out);
 	spin_lock_irqsave(&vp->irq_lock, flags);
-	vp_needs_reset_locked(vp);
+	vp_needs_reset_locked(vp, &out);
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
+	vp_irq_deliver(vp, &out);
 }
 
 static const struct kvirtio_transport_ops kvirtio_pci_transport_ops = {
@@ -233,22 +299,28 @@ static const struct kvirtio_transport_ops kvirtio_pci_transport_ops = {
 	.needs_reset		= vp_needs_reset,
 };
 
+/*
+ * Lock-free: the ioeventfd path calls this under the kick eventfd's
+ * wait-queue lock.  @live is written under @irq_lock; a kick that races
+ * with a queue being stopped reaches the host, whose worker then finds
+ * the queue not ready (it is stopped with processing paused).
+ */
 void kvirtio_pci_notify(struct kvirtio_pci *vp, u16 qid)
 {
 	struct kvirtio_device *vdev = vp->vdev;
-	unsigned long flags;
-	bool live;
 
-	spin_lock_irqsave(&vp->irq_lock, flags);
-	live = qid < vdev->num_queues && vp->queues[qid].live;
-	if (live)
-		vp->stats.kicks++;
-	else
-		vp->stats.kicks_ignored++;
-	spin_unlock_irqrestore(&vp->irq_lock, flags);
-
-	if (live && vdev->host && vdev->host->kick)
+	if (qid >= vdev->num_queues || !READ_ONCE(vp->queues[qid].live)) {
+		atomic64_inc(&vp->stats.kicks_ignored);
+		return;
+	}
+	atomic64_inc(&vp->stats.kicks);
+	if (vdev->host && vdev->host->kick)
 		vdev->host->kick(vdev, qid);
+}
+
+bool kvirtio_pci_intx_level(const struct kvirtio_pci *vp)
+{
+	return READ_ONCE(vp->intx_level);
 }
 
 /* ---- Device and queue state (config path) ------------------------------ */
@@ -259,7 +331,7 @@ static void vp_queue_regs_reset(struct kvirtio_pci *vp, u16 qid)
 	unsigned long flags;
 
 	spin_lock_irqsave(&vp->irq_lock, flags);
-	q->live = false;
+	WRITE_ONCE(q->live, false);
 	q->msix_vector = VIRTIO_MSI_NO_VECTOR;
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
 	q->enabled = false;
@@ -288,15 +360,18 @@ static void vp_queue_stop(struct kvirtio_pci *vp, u16 qid)
 static void vp_reset(struct kvirtio_pci *vp)
 {
 	struct kvirtio_device *vdev = vp->vdev;
+	struct vp_irq_out out;
 	unsigned long flags;
 	u16 qid;
 
+	might_sleep();
+	vp_irq_out_init(&out);
 	vp->stats.resets++;
 
 	/* First cut the data path: no kick or interrupt gets through. */
 	spin_lock_irqsave(&vp->irq_lock, flags);
 	for (qid = 0; qid < vdev->num_queues; qid++)
-		vp->queues[qid].live = false;
+		WRITE_ONCE(vp->queues[qid].live, false);
 	vp->config_irq_deferred = false;
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
 
@@ -321,9 +396,10 @@ static void vp_reset(struct kvirtio_pci *vp)
 	vp->msix_config = VIRTIO_MSI_NO_VECTOR;
 	vp->isr = 0;
 	memset(vp->pba, 0, DIV_ROUND_UP(vp->num_msix, 64) * sizeof(u64));
-	vp_update_intx_locked(vp);
-	vp->status = 0;
+	vp_update_intx_locked(vp, &out);
+	WRITE_ONCE(vp->status, 0);
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
+	vp_irq_deliver(vp, &out);
 }
 
 /* FEATURES_OK: the accepted set must be one the device can honour. */
@@ -347,6 +423,7 @@ static bool vp_features_ok(struct kvirtio_pci *vp)
 static void vp_driver_ok(struct kvirtio_pci *vp)
 {
 	struct kvirtio_device *vdev = vp->vdev;
+	struct vp_irq_out out;
 	unsigned long flags;
 	int err = 0;
 	u16 qid;
@@ -354,16 +431,18 @@ static void vp_driver_ok(struct kvirtio_pci *vp)
 	if (vdev->ops->driver_ok)
 		err = vdev->ops->driver_ok(vdev);
 
+	vp_irq_out_init(&out);
 	spin_lock_irqsave(&vp->irq_lock, flags);
-	vp->status |= VIRTIO_CONFIG_S_DRIVER_OK;
+	WRITE_ONCE(vp->status, vp->status | VIRTIO_CONFIG_S_DRIVER_OK);
 	for (qid = 0; qid < vdev->num_queues; qid++)
-		vp->queues[qid].live = vp->queues[qid].enabled;
+		WRITE_ONCE(vp->queues[qid].live, vp->queues[qid].enabled);
 	if (err)
-		vp_needs_reset_locked(vp);
+		vp_needs_reset_locked(vp, &out);
 	else if (vp->config_irq_deferred)
-		vp_signal_locked(vp, vp->msix_config, KVP_ISR_CONFIG);
+		vp_signal_locked(vp, vp->msix_config, KVP_ISR_CONFIG, &out);
 	vp->config_irq_deferred = false;
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
+	vp_irq_deliver(vp, &out);
 }
 
 static void vp_write_status(struct kvirtio_pci *vp, u8 val)
@@ -407,7 +486,7 @@ static void vp_write_status(struct kvirtio_pci *vp, u8 val)
 
 	if (ok) {
 		spin_lock_irqsave(&vp->irq_lock, flags);
-		vp->status |= ok;
+		WRITE_ONCE(vp->status, vp->status | ok);
 		spin_unlock_irqrestore(&vp->irq_lock, flags);
 	}
 
@@ -449,6 +528,7 @@ static void vp_queue_enable(struct kvirtio_pci *vp)
 	struct kvirtio_queue_config cfg = {};
 	struct kvirtio_pci_queue *q;
 	struct kvirtio_queue *vq;
+	struct vp_irq_out out;
 	unsigned long flags;
 	u16 qid = vp->queue_select;
 	int err;
@@ -478,16 +558,19 @@ static void vp_queue_enable(struct kvirtio_pci *vp)
 			kvirtio_queue_teardown(vq);
 	}
 
+	vp_irq_out_init(&out);
 	spin_lock_irqsave(&vp->irq_lock, flags);
 	if (err) {
 		vp->stats.queue_enable_failed++;
-		vp_needs_reset_locked(vp);
+		vp_needs_reset_locked(vp, &out);
 	} else {
 		q->enabled = true;
 		q->was_reset = false;
-		q->live = !!(vp->status & VIRTIO_CONFIG_S_DRIVER_OK);
+		WRITE_ONCE(q->live,
+			   !!(vp->status & VIRTIO_CONFIG_S_DRIVER_OK));
 	}
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
+	vp_irq_deliver(vp, &out);
 }
 
 /*
@@ -504,7 +587,7 @@ static void vp_queue_reset(struct kvirtio_pci *vp)
 	vp->stats.queue_resets++;
 	q->resetting = true;
 	spin_lock_irqsave(&vp->irq_lock, flags);
-	q->live = false;
+	WRITE_ONCE(q->live, false);
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
 
 	vp_queue_stop(vp, qid);
@@ -735,14 +818,17 @@ static void vp_common_write(struct kvirtio_pci *vp, u32 off, u32 len, u64 val)
 
 static u8 vp_isr_read(struct kvirtio_pci *vp)
 {
+	struct vp_irq_out out;
 	unsigned long flags;
 	u8 isr;
 
+	vp_irq_out_init(&out);
 	spin_lock_irqsave(&vp->irq_lock, flags);
 	isr = vp->isr;
 	vp->isr = 0;
-	vp_update_intx_locked(vp);
+	vp_update_intx_locked(vp, &out);
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
+	vp_irq_deliver(vp, &out);
 	return isr;
 }
 
@@ -798,7 +884,7 @@ static int vp_cfg_bar_access(struct kvirtio_pci *vp, u32 off, void *buf,
 		}
 		/* The contents may have changed: a new generation. */
 		spin_lock_irqsave(&vp->irq_lock, flags);
-		vp->generation++;
+		WRITE_ONCE(vp->generation, vp->generation + 1);
 		spin_unlock_irqrestore(&vp->irq_lock, flags);
 		return 0;
 	}
@@ -823,6 +909,7 @@ static int vp_msix_bar_access(struct kvirtio_pci *vp, u32 off, void *buf,
 {
 	u32 table_len = vp->num_msix * KVIRTIO_PCI_MSIX_ENTRY_SIZE;
 	u32 pba_len = DIV_ROUND_UP(vp->num_msix, 64) * 8;
+	struct vp_irq_out out;
 	unsigned long flags;
 	bool unmasked = false;
 	u16 vec;
@@ -871,9 +958,12 @@ static int vp_msix_bar_access(struct kvirtio_pci *vp, u32 off, void *buf,
 			unmasked = true;
 		w[i] = vp_get_le((u8 *)buf + 4 * i, 4) & KVP_MSIX_VEC_MASKED;
 	}
-	if (unmasked)
-		vp_msix_flush_pending_locked(vp);
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
+	if (unmasked) {
+		vp_irq_out_init(&out);
+		out.flush = true;
+		vp_irq_deliver(vp, &out);
+	}
 
 	if (write && vp->host_ops && vp->host_ops->msix_changed)
 		vp->host_ops->msix_changed(vp, vec);
@@ -978,14 +1068,17 @@ static void vp_before_read(struct kvirtio_pci_dev *pdev, u32 off, u32 len)
 static void vp_msix_ctrl_written(struct kvirtio_pci *vp)
 {
 	u16 ctrl = kvirtio_pci_dev_get16(&vp->pdev, vp->cap_msix + KVP_MSIX_CTRL);
+	struct vp_irq_out out;
 	unsigned long flags;
 
+	vp_irq_out_init(&out);
 	spin_lock_irqsave(&vp->irq_lock, flags);
 	vp->msix_enabled = !!(ctrl & KVP_MSIX_CTRL_ENABLE);
 	vp->msix_fmask = !!(ctrl & KVP_MSIX_CTRL_FMASK);
-	vp_msix_flush_pending_locked(vp);
-	vp_update_intx_locked(vp);
+	out.flush = true;
+	vp_update_intx_locked(vp, &out);
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
+	vp_irq_deliver(vp, &out);
 
 	if (vp->host_ops && vp->host_ops->msix_changed)
 		vp->host_ops->msix_changed(vp, KVIRTIO_PCI_MSIX_ALL);
@@ -1001,6 +1094,7 @@ static void vp_after_write(struct kvirtio_pci_dev *pdev, u32 off, u32 len)
 {
 	struct kvirtio_pci *vp = to_vp(pdev);
 	u32 data = vp->cap_pcicfg + KVP_PCI_CFG_DATA;
+	struct vp_irq_out out;
 	unsigned long flags;
 	unsigned int bar;
 	u16 cmd;
@@ -1008,10 +1102,12 @@ static void vp_after_write(struct kvirtio_pci_dev *pdev, u32 off, u32 len)
 	if (vp_overlaps(off, len, KVIRTIO_PCI_COMMAND,
 			KVIRTIO_PCI_COMMAND + 2)) {
 		cmd = kvirtio_pci_dev_command(pdev);
+		vp_irq_out_init(&out);
 		spin_lock_irqsave(&vp->irq_lock, flags);
 		vp->intx_disabled = !!(cmd & KVIRTIO_PCI_CMD_INTX_DISABLE);
-		vp_update_intx_locked(vp);
+		vp_update_intx_locked(vp, &out);
 		spin_unlock_irqrestore(&vp->irq_lock, flags);
+		vp_irq_deliver(vp, &out);
 		if (vp->mem_enabled != !!(cmd & KVIRTIO_PCI_CMD_MEMORY)) {
 			vp->mem_enabled = !vp->mem_enabled;
 			vp_bar_changed(vp, KVIRTIO_PCI_BAR_CFG);
@@ -1163,9 +1259,11 @@ static int vp_build_config_space(struct kvirtio_pci *vp)
 
 static void vp_msix_table_reset(struct kvirtio_pci *vp)
 {
+	struct vp_irq_out out;
 	unsigned long flags;
 	u16 v;
 
+	vp_irq_out_init(&out);
 	spin_lock_irqsave(&vp->irq_lock, flags);
 	for (v = 0; v < vp->num_msix; v++) {
 		memset(&vp->msix[v], 0, sizeof(vp->msix[v]));
@@ -1175,8 +1273,9 @@ static void vp_msix_table_reset(struct kvirtio_pci *vp)
 	vp->msix_enabled = false;
 	vp->msix_fmask = false;
 	vp->intx_disabled = false;
-	vp_update_intx_locked(vp);
+	vp_update_intx_locked(vp, &out);
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
+	vp_irq_deliver(vp, &out);
 	vp->mem_enabled = false;
 }
 
@@ -1217,14 +1316,14 @@ int kvirtio_pci_init(struct kvirtio_pci *vp, struct kvirtio_device *vdev,
 		vp->offered &= ~BIT_ULL(KVP_F_RING_RESET);
 
 	err = -ENOMEM;
-	vp->queues = kcalloc(nq, sizeof(*vp->queues), GFP_KERNEL);
-	vp->msix = kcalloc(vp->num_msix, sizeof(*vp->msix), GFP_KERNEL);
+	vp->queues = kcalloc(nq, sizeof(*vp->queues), GFP_KERNEL_ACCOUNT);
+	vp->msix = kcalloc(vp->num_msix, sizeof(*vp->msix), GFP_KERNEL_ACCOUNT);
 	vp->pba = kcalloc(DIV_ROUND_UP(vp->num_msix, 64), sizeof(u64),
-			  GFP_KERNEL);
+			  GFP_KERNEL_ACCOUNT);
 	if (!vp->queues || !vp->msix || !vp->pba)
 		goto fail;
 	if (!vdev->queues) {
-		vdev->queues = kcalloc(nq, sizeof(*vdev->queues), GFP_KERNEL);
+		vdev->queues = kcalloc(nq, sizeof(*vdev->queues), GFP_KERNEL_ACCOUNT);
 		if (!vdev->queues)
 			goto fail;
 		vp->own_vqs = true;

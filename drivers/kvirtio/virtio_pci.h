@@ -22,8 +22,11 @@
  *    worker to stop).
  *  - data path: kvirtio_pci_notify() (the in-kernel ioeventfd path) and the
  *    device's transport ops (queue/config interrupts, needs_reset).  These
- *    never sleep and never wait for the config path; they take only
- *    @irq_lock, a spinlock, with interrupts disabled.
+ *    never sleep and never wait for the config path.  kvirtio_pci_notify()
+ *    takes no lock at all: it runs inside a kick eventfd's wake-up, under
+ *    that eventfd's wait-queue lock.  The interrupt ops decide under
+ *    @irq_lock, a spinlock taken with interrupts disabled, and call the
+ *    host's hooks only after dropping it.
  * Interrupts leave through &struct kvirtio_pci_host_ops.
  */
 #ifndef KVIRTIO_VIRTIO_PCI_H
@@ -76,11 +79,17 @@ struct kvirtio_pci;
 
 /**
  * struct kvirtio_pci_host_ops - interrupt and mapping hooks of the host
- * @msix: send MSI-X message @vector (the entry is enabled and unmasked).
- *	Called with @irq_lock held and interrupts off: must not sleep and
- *	must not call back into the transport.  An irqfd's eventfd_signal()
- *	is fine.
- * @intx: set the INTx pin level.  Same context rules as @msix.
+ * @msix: send MSI-X message @vector (the entry was enabled and unmasked
+ *	when the transport decided to send it).  Called from the data path or
+ *	the config path with no transport lock held, possibly with
+ *	interrupts disabled by the caller (a hard-interrupt completion): must
+ *	not sleep.  An irqfd's eventfd_signal() is what it is for; @irq_lock
+ *	is never held here, so the eventfd's wait-queue lock never nests
+ *	inside it.
+ * @intx: the INTx level changed to @level.  Same context rules as @msix.
+ *	Two changes on different CPUs may reach the host in either order; a
+ *	host that needs the current level (a resample after EOI) reads
+ *	kvirtio_pci_intx_level() instead of remembering @level.
  * @msix_changed: the guest changed table entry @vector (address, data or
  *	mask) or, with %KVIRTIO_PCI_MSIX_ALL, the MSI-X enable or function
  *	mask bit.  Config path; may sleep (a VMM reprograms its KVM GSI
@@ -165,8 +174,8 @@ struct kvirtio_pci_layout {
  * @irq_no_vector: interrupts not sent: event mapped to NO_VECTOR
  * @irq_pending: MSI-X messages held as pending (vector masked)
  *
- * The data-path counters (@kicks, @kicks_ignored, @irq_*) are updated
- * under @irq_lock.
+ * @kicks and @kicks_ignored are atomic (kvirtio_pci_notify() takes no
+ * lock); the @irq_* counters are updated under @irq_lock.
  */
 struct kvirtio_pci_stats {
 	u64 bad_access;
@@ -176,8 +185,8 @@ struct kvirtio_pci_stats {
 	u64 queue_enable_failed;
 	u64 resets;
 	u64 queue_resets;
-	u64 kicks;
-	u64 kicks_ignored;
+	atomic64_t kicks;
+	atomic64_t kicks_ignored;
 	u64 irq_msix;
 	u64 irq_intx;
 	u64 irq_suppressed;
@@ -190,7 +199,8 @@ struct kvirtio_pci_stats {
  * @size: queue_size (power of two; the driver may shrink it)
  * @msix_vector: queue_msix_vector (NO_VECTOR or a valid table index)
  * @enabled: queue_enable reads 1
- * @live: enabled and DRIVER_OK: kicks and interrupts pass (data path)
+ * @live: enabled and DRIVER_OK: kicks and interrupts pass (data path;
+ *	written under @irq_lock, read locklessly by kvirtio_pci_notify())
  * @resetting: queue_reset reads 1 (a RING_RESET queue reset is running)
  * @was_reset: reset by queue_reset after DRIVER_OK: may be reprogrammed
  *	and re-enabled while the device runs
@@ -237,11 +247,13 @@ struct kvirtio_pci_msix_vec {
  * @gfselect: driver_feature_select
  * @driver_features: driver_feature as written by the driver
  * @queue_select: queue_select
- * @status: device_status (under @irq_lock: the data path sets NEEDS_RESET)
- * @generation: config_generation (under @irq_lock)
+ * @status: device_status (written under @irq_lock: the data path sets
+ *	NEEDS_RESET; read with READ_ONCE)
+ * @generation: config_generation (written under @irq_lock)
  * @isr: ISR status (under @irq_lock)
  * @msix_config: config_msix_vector (under @irq_lock)
- * @intx_level: current INTx level (under @irq_lock)
+ * @intx_level: current INTx level (written under @irq_lock; see
+ *	kvirtio_pci_intx_level())
  * @msix_enabled: MSI-X Enable (under @irq_lock)
  * @msix_fmask: MSI-X Function Mask (under @irq_lock)
  * @intx_disabled: command register Interrupt Disable (under @irq_lock)
@@ -396,9 +408,19 @@ int kvirtio_pci_bar_write(struct kvirtio_pci *vp, unsigned int bar, u64 off,
  * The in-kernel ioeventfd path calls this directly.  If the queue is
  * enabled and the driver has set DRIVER_OK, calls vdev->host->kick();
  * otherwise the kick is dropped and counted.
- * Context: any, including hard interrupt; does not sleep.
+ * Context: any, including hard interrupt and under an eventfd's wait-queue
+ * lock; takes no lock and does not sleep.
  */
 void kvirtio_pci_notify(struct kvirtio_pci *vp, u16 qid);
+
+/**
+ * kvirtio_pci_intx_level() - the INTx level as of now
+ * @vp: the transport
+ *
+ * Context: any; takes no lock.
+ * Return: true while the device asserts INTx.
+ */
+bool kvirtio_pci_intx_level(const struct kvirtio_pci *vp);
 
 /**
  * kvirtio_pci_get_layout() - BAR sizes, notify and MSI-X placement

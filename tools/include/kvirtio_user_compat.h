@@ -22,7 +22,9 @@
  *  - memory: kmalloc/kzalloc/kcalloc/kmalloc_array/kvzalloc/kfree/kvfree
  *    on the C heap (GFP flags accepted and ignored);
  *  - locks: spinlock_t and struct mutex on pthread mutexes
- *    (spin_lock_irqsave() just stores 0 in its flags);
+ *    (spin_lock_irqsave() just stores 0 in its flags); lockdep
+ *    assertions and might_sleep() compile to nothing;
+ *  - atomic64_t with set/read/inc on C11 atomics;
  *  - logging: pr_debug (only with DEBUG), pr_info, pr_warn, pr_err and
  *    their _ratelimited forms on stderr; define KVIRTIO_USER_QUIET to
  *    silence all of them (the fuzzer does), or set KVIRTIO_QUIET in the
@@ -439,6 +441,30 @@ static inline int mutex_trylock(struct mutex *lock)
 }
 
 #define lockdep_assert_held(lock)	do { (void)(lock); } while (0)
+#define lockdep_assert_not_held(lock)	do { (void)(lock); } while (0)
 #define might_sleep()			do { } while (0)
+
+/* ---- Atomic counters ---------------------------------------------------- */
+
+typedef struct {
+	_Atomic long long counter;
+} atomic64_t;
+
+#define ATOMIC64_INIT(i)	{ (i) }
+
+static inline void atomic64_set(atomic64_t *v, long long i)
+{
+	atomic_store(&v->counter, i);
+}
+
+static inline long long atomic64_read(const atomic64_t *v)
+{
+	return atomic_load((_Atomic long long *)&v->counter);
+}
+
+static inline void atomic64_inc(atomic64_t *v)
+{
+	atomic_fetch_add(&v->counter, 1);
+}
 
 #endif /* KVIRTIO_USER_COMPAT_H */

@@ -410,7 +410,8 @@ static void u_print_stats(struct vmm_dev *d)
 		atomic_load(&u->irqs), atomic_load(&u->errors),
 	};
 	unsigned long long p[ARRAY_SIZE(pci_names)] = {
-		ps->kicks, ps->kicks_ignored, ps->irq_msix, ps->irq_pending,
+		atomic64_read(&ps->kicks), atomic64_read(&ps->kicks_ignored),
+		ps->irq_msix, ps->irq_pending,
 		ps->irq_suppressed, ps->irq_no_vector, ps->bad_access,
 		ps->resets,
 	};
