@@ -31,13 +31,14 @@ struct bft_ctx {
 	struct kvirtio_blk_backend *be;
 };
 
-/* An unnamed @size-byte file, gone at its last fput. */
-static struct file *bft_file(struct kunit *test, size_t size)
+/* An unnamed @size-byte file of @fill bytes, gone at its last fput. */
+static struct file *bft_file_fill(struct kunit *test, size_t size, u8 fill)
 {
-	static const u8 zero[512];
+	u8 zero[512];
 	struct file *file;
 	loff_t pos = 0;
 
+	memset(zero, fill, sizeof(zero));
 	file = filp_open("/", O_TMPFILE | O_RDWR, 0600);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "O_TMPFILE: %ld",
 			       PTR_ERR(file));
@@ -47,7 +48,12 @@ static struct file *bft_file(struct kunit *test, size_t size)
 	return file;
 }
 
-static struct bft_ctx *bft_setup(struct kunit *test)
+static struct file *bft_file(struct kunit *test, size_t size)
+{
+	return bft_file_fill(test, size, 0);
+}
+
+static struct bft_ctx *bft_setup_file(struct kunit *test, struct file *file)
 {
 	struct kvirtio_blk_opts o = { .queue_size = BFT_QSIZE, .flush = true };
 	struct kvirtio_device *vdev;
@@ -55,14 +61,19 @@ static struct bft_ctx *bft_setup(struct kunit *test)
 
 	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	c->file = bft_file(test, BFT_SECTORS * 512);
+	c->file = file;
 	c->be = kvirtio_blk_file_create(c->file, 0, 512, false, 8);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c->be));
-	KUNIT_ASSERT_EQ(test, c->be->capacity, (u64)BFT_SECTORS * 512);
+	KUNIT_ASSERT_EQ(test, c->be->capacity, (u64)i_size_read(file_inode(file)));
 	KUNIT_ASSERT_EQ(test, kvirtio_blk_create(&o, c->be, &vdev), 0);
 	KUNIT_ASSERT_EQ(test, kvt_dev_attach(&c->h, vdev, BFT_FEATURES,
 					     BFT_QSIZE), 0);
 	return c;
+}
+
+static struct bft_ctx *bft_setup(struct kunit *test)
+{
+	return bft_setup_file(test, bft_file(test, BFT_SECTORS * 512));
 }
 
 static void bft_teardown(struct bft_ctx *c)
@@ -182,6 +193,57 @@ static void blk_file_test_discard_zeroes(struct kunit *test)
 	bft_teardown(c);
 }
 
+/*
+ * Where the file system can neither zero nor punch (ramfs here), a
+ * write-zeroes request is written by hand in BF_ZERO_STEP pieces, one per
+ * worker pass: the request is handed back between pieces, so one request
+ * for gigabytes cannot hold the worker (or a config write) for its whole
+ * length.  The zeroes land in place even on an O_APPEND open.
+ */
+static void blk_file_test_zero_fill_steps(struct kunit *test)
+{
+	/* Ones, so that zeroes show; then O_APPEND, as fcntl would set it. */
+	struct file *file = bft_file_fill(test, 4 << 20, 0xff);
+	struct bft_ctx *c;
+	struct kvirtio_test_buf b[3];
+	__le32 t = cpu_to_le32(VIRTIO_BLK_T_WRITE_ZEROES);
+	u8 buf[512], status = 0xa5;
+	unsigned int passes = 0;
+	u64 st, hdr;
+
+	spin_lock(&file->f_lock);
+	file->f_flags |= O_APPEND;
+	spin_unlock(&file->f_lock);
+	c = bft_setup_file(test, file);
+	st = kvt_alloc(&c->h, 1);
+	hdr = kvt_alloc(&c->h, 16);
+	kvirtio_test_poke(&c->h.tm, hdr, &t, 4);
+	kvirtio_test_poke(&c->h.tm, st, &status, 1);
+	b[0] = (struct kvirtio_test_buf){ hdr, 16, false };
+	b[1] = (struct kvirtio_test_buf){ bft_dwz(c, 0, 3 << 11, 0), 16, false };
+	b[2] = (struct kvirtio_test_buf){ st, 1, true };
+	kvt_post(&c->h, 0, b, 3);
+	/* 3 MiB in 1 MiB steps: three passes, answered only at the end. */
+	while (kvt_process(&c->h, 0, 64, 1 << 20) && passes < 10) {
+		passes++;
+		kvirtio_test_peek(&c->h.tm, st, &status, 1);
+		KUNIT_EXPECT_EQ(test, status, 0xa5);
+	}
+	passes++;
+	KUNIT_EXPECT_EQ(test, passes, 3U);
+	kvirtio_test_peek(&c->h.tm, st, &status, 1);
+	KUNIT_EXPECT_EQ(test, status, VIRTIO_BLK_S_OK);
+	bft_file_bytes(c, 0, buf, 512);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(buf, 0, 512));
+	bft_file_bytes(c, (3 << 20) - 512, buf, 512);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(buf, 0, 512));
+	bft_file_bytes(c, 3 << 20, buf, 512);
+	KUNIT_EXPECT_EQ(test, buf[0], 0xff);
+	/* In place: nothing went to the end of the O_APPEND file. */
+	KUNIT_EXPECT_EQ(test, i_size_read(file_inode(c->file)), 4LL << 20);
+	bft_teardown(c);
+}
+
 static void blk_file_test_create_rejects(struct kunit *test)
 {
 	struct file *file = bft_file(test, 4096);
@@ -206,6 +268,7 @@ static void blk_file_test_create_rejects(struct kunit *test)
 static struct kunit_case blk_file_test_cases[] = {
 	KUNIT_CASE(blk_file_test_read_write),
 	KUNIT_CASE(blk_file_test_discard_zeroes),
+	KUNIT_CASE(blk_file_test_zero_fill_steps),
 	KUNIT_CASE(blk_file_test_create_rejects),
 	{}
 };

@@ -48,6 +48,7 @@ struct tb_backend {
 	struct kvirtio_blk_seg last_segs[8];
 	struct kvirtio_blk_req *held[TB_HELD_MAX];
 	unsigned int nheld;
+	u32 requeues;
 };
 
 struct tb_ctx {
@@ -117,6 +118,11 @@ static int tb_submit(struct kvirtio_blk_backend *be, struct kvirtio_blk_req *req
 		tb->last_segs[i] = req->segs[i];
 	if (tb->submit_err)
 		return tb->submit_err;
+	/* Long work: hand the request back @requeues times first. */
+	if (req->resumes < tb->requeues) {
+		kvirtio_blk_requeue(req);
+		return 0;
+	}
 	if (tb->async && tb->nheld < TB_HELD_MAX) {
 		tb->held[tb->nheld++] = req;
 		return 0;
@@ -1042,6 +1048,91 @@ static void blk_test_budget(struct kunit *test)
 }
 
 /*
+ * Discard and write-zeroes are charged to the byte budget for what they
+ * cover: one pass no longer takes any number of them for free.
+ */
+static void blk_test_dwz_budget(struct kunit *test)
+{
+	static const u64 sec[1] = { 0 };
+	static const u32 num[1] = { 8 }, none[1] = { 0 };
+	struct tb_ctx *c = tb_setup(test);
+	u64 status;
+	u32 i;
+
+	for (i = 0; i < 3; i++)
+		tb_simple(c, VIRTIO_BLK_T_WRITE_ZEROES, 0,
+			  tb_dwz(c, sec, num, none, 1), 16, false, &status);
+	/* 4 KiB of budget: the first request (4 KiB) spends it. */
+	KUNIT_EXPECT_EQ(test, kvt_process(&c->h, 0, 64, 4096), 1);
+	KUNIT_EXPECT_EQ(test, c->tb.ops[KVIRTIO_BLK_OP_WRITE_ZEROES], 1U);
+	KUNIT_EXPECT_EQ(test, kvt_process(&c->h, 0, 64, 4096), 1);
+	KUNIT_EXPECT_EQ(test, c->tb.ops[KVIRTIO_BLK_OP_WRITE_ZEROES], 2U);
+	KUNIT_EXPECT_EQ(test, kvt_process(&c->h, 0, 64, 1 << 20), 0);
+	KUNIT_EXPECT_EQ(test, c->tb.ops[KVIRTIO_BLK_OP_WRITE_ZEROES], 3U);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&c->h.rings[0]), 3);
+	tb_teardown(c);
+}
+
+/*
+ * A backend hands long work back (kvirtio_blk_requeue()): the device
+ * resubmits it in later passes, each charged to that pass, before new
+ * requests; a reset drops a handed-back request without answering it.
+ */
+static void blk_test_requeue(struct kunit *test)
+{
+	struct tb_ctx *c = tb_setup(test);
+	u64 data = tb_data(c, 512, 0x3c), status, status2;
+
+	c->tb.requeues = 2;
+	tb_simple(c, VIRTIO_BLK_T_OUT, 1, data, 512, false, &status);
+	KUNIT_EXPECT_EQ(test, kvt_process(&c->h, 0, 1, 1 << 20), 1);
+	KUNIT_EXPECT_EQ(test, c->tb.submits, 1U);
+	KUNIT_EXPECT_EQ(test, c->h.kicks[0], 1U);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&c->h.rings[0]), 0);
+	/* A new request waits behind the handed-back one. */
+	tb_simple(c, VIRTIO_BLK_T_IN, 1, tb_data(c, 512, 0), 512, true,
+		  &status2);
+	KUNIT_EXPECT_EQ(test, kvt_process(&c->h, 0, 1, 1 << 20), 1);
+	KUNIT_EXPECT_EQ(test, c->tb.submits, 2U);
+	/* It finishes, then the new one (handed back twice as well). */
+	KUNIT_EXPECT_EQ(test, kvt_process(&c->h, 0, 64, 1 << 20), 0);
+	KUNIT_EXPECT_EQ(test, c->tb.submits, 6U);
+	KUNIT_EXPECT_EQ(test, tb_peek8(c, status), VIRTIO_BLK_S_OK);
+	KUNIT_EXPECT_EQ(test, tb_peek8(c, status2), VIRTIO_BLK_S_OK);
+	KUNIT_EXPECT_EQ(test, c->tb.disk[512], 0x3c);
+
+	/* Reset while one waits to resume: dropped, pool entries back. */
+	c->tb.requeues = 1;
+	tb_simple(c, VIRTIO_BLK_T_OUT, 2, data, 512, false, &status);
+	KUNIT_EXPECT_EQ(test, kvt_process(&c->h, 0, 1, 1 << 20), 1);
+	c->h.vdev->ops->queue_disable(c->h.vdev, 0);
+	KUNIT_EXPECT_EQ(test, tb_peek8(c, status), TB_STATUS_FILL);
+	KUNIT_EXPECT_NE(test, c->tb.disk[2 * 512], 0x3c);
+	tb_teardown(c);
+}
+
+/* The request pools of one device are capped (memory is the VMM's). */
+static void blk_test_pool_cap(struct kunit *test)
+{
+	struct tb_ctx *c = tb_alloc(test);
+	struct kvirtio_device *vdev;
+
+	c->opts.num_queues = KVIRTIO_BLK_QUEUES_MAX;
+	c->opts.queue_size = KVIRTIO_BLK_QUEUE_SIZE_MAX;
+	c->opts.seg_max = KVIRTIO_BLK_SEG_MAX_LIMIT;
+	c->opts.size_max = 0;
+	KUNIT_EXPECT_EQ(test, kvirtio_blk_create(&c->opts, &c->tb.be, &vdev),
+			-E2BIG);
+	/* What a VMM asks for in practice still fits. */
+	c->opts.num_queues = 16;
+	c->opts.queue_size = 256;
+	c->opts.seg_max = 254;
+	KUNIT_ASSERT_EQ(test, kvirtio_blk_create(&c->opts, &c->tb.be, &vdev),
+			0);
+	kvirtio_blk_destroy(vdev);
+}
+
+/*
  * Write cache: with FLUSH negotiated writes may be cached; without it every
  * write is submitted for durability, and a device that offers no FLUSH
  * refuses the command.
@@ -1126,6 +1217,9 @@ static struct kunit_case blk_test_cases[] = {
 	KUNIT_CASE(blk_test_pool_recycled),
 	KUNIT_CASE(blk_test_inflight_cap),
 	KUNIT_CASE(blk_test_budget),
+	KUNIT_CASE(blk_test_dwz_budget),
+	KUNIT_CASE(blk_test_requeue),
+	KUNIT_CASE(blk_test_pool_cap),
 	KUNIT_CASE(blk_test_write_cache),
 	KUNIT_CASE(blk_test_multiqueue),
 	{}

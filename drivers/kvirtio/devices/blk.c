@@ -45,10 +45,14 @@ struct blk_dwz {
  * @inflight: pool entries taken and not yet returned (worker only)
  * @enabled: the queue may be processed (changed with the queue idle)
  * @descs: descriptor storage for one popped chain
- * @lock: protects @pending and the done list; taken from any context
+ * @lock: protects @pending and the done and resume lists; taken from any
+ *	context
  * @pending: requests submitted to the backend and not yet completed
  * @done_head: completed requests waiting for their used element
  * @done_tail: where the next completed request is linked
+ * @resume_head: requests the backend handed back to continue in a later
+ *	pass (kvirtio_blk_requeue()), oldest first
+ * @resume_tail: where the next one is linked
  */
 struct kvirtio_blk_vq {
 	struct kvirtio_blk *blk;
@@ -62,6 +66,8 @@ struct kvirtio_blk_vq {
 	u32 pending;
 	struct kvirtio_blk_req *done_head;
 	struct kvirtio_blk_req **done_tail;
+	struct kvirtio_blk_req *resume_head;
+	struct kvirtio_blk_req **resume_tail;
 };
 
 struct kvirtio_blk {
@@ -148,6 +154,32 @@ void kvirtio_blk_complete(struct kvirtio_blk_req *req, u8 status, u32 bytes)
 	spin_unlock_irqrestore(&bvq->lock, flags);
 }
 
+/**
+ * kvirtio_blk_requeue() - a backend hands a request back to continue later
+ * @req: an accepted request, not completed
+ *
+ * For work too long for one pass (a zero-fill fallback writing gigabytes):
+ * the backend did part of it, recorded its progress in its scratch, and
+ * asks to be called again.  The device resubmits @req in a later pass of
+ * its queue, charged to that pass's budget, with @req->resumes counting
+ * up.  Between passes the config path may run and a reset drops @req.
+ * Callable from the backend's submit callback or any context.
+ */
+void kvirtio_blk_requeue(struct kvirtio_blk_req *req)
+{
+	struct kvirtio_blk_vq *bvq = req->bvq;
+	unsigned long flags;
+
+	req->next = NULL;
+	spin_lock_irqsave(&bvq->lock, flags);
+	/* resume_head is peeked at without the lock. */
+	WRITE_ONCE(*bvq->resume_tail, req);
+	bvq->resume_tail = &req->next;
+	kvirtio_device_kick(&bvq->blk->vdev, bvq->qid);
+	bvq->pending--;
+	spin_unlock_irqrestore(&bvq->lock, flags);
+}
+
 static struct kvirtio_blk_req *blk_take_done(struct kvirtio_blk_vq *bvq)
 {
 	struct kvirtio_blk_req *list;
@@ -159,6 +191,72 @@ static struct kvirtio_blk_req *blk_take_done(struct kvirtio_blk_vq *bvq)
 	bvq->done_tail = &bvq->done_head;
 	spin_unlock_irqrestore(&bvq->lock, flags);
 	return list;
+}
+
+/* The oldest request waiting to be resumed, unlinked; NULL if none. */
+static struct kvirtio_blk_req *blk_take_resume(struct kvirtio_blk_vq *bvq)
+{
+	struct kvirtio_blk_req *req;
+	unsigned long flags;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	req = bvq->resume_head;
+	if (req) {
+		WRITE_ONCE(bvq->resume_head, req->next);
+		if (!bvq->resume_head)
+			bvq->resume_tail = &bvq->resume_head;
+	}
+	spin_unlock_irqrestore(&bvq->lock, flags);
+	return req;
+}
+
+/* Give the request to the backend; 1 when it owns it, else answered. */
+static int blk_submit(struct kvirtio_blk_vq *bvq, struct kvirtio_blk_req *req)
+{
+	struct kvirtio_blk *blk = bvq->blk;
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	bvq->pending++;
+	spin_unlock_irqrestore(&bvq->lock, flags);
+	ret = blk->be->ops->submit(blk->be, req);
+	if (ret < 0) {
+		spin_lock_irqsave(&bvq->lock, flags);
+		bvq->pending--;
+		spin_unlock_irqrestore(&bvq->lock, flags);
+		return blk_answer(bvq, req, kvirtio_blk_errno_status(ret), 0);
+	}
+	return 1;	/* the backend owns it now */
+}
+
+/* What a request costs a pass's byte budget (it may be gigabytes). */
+static void blk_charge(struct kvirtio_budget *budget, u64 len)
+{
+	budget->bytes -= min(budget->bytes, len);
+}
+
+/*
+ * Continue requests the backend handed back, oldest first, while the
+ * budget lasts.  Returns a negative errno when the queue broke.
+ */
+static int blk_resume(struct kvirtio_blk_vq *bvq, struct kvirtio_budget *budget)
+{
+	struct kvirtio_blk_req *req;
+	int ret;
+
+	while (budget->requests && budget->bytes &&
+	       (req = blk_take_resume(bvq))) {
+		budget->requests--;
+		blk_charge(budget, req->len);
+		req->resumes++;
+		ret = blk_submit(bvq, req);
+		if (ret <= 0)
+			blk_req_put(bvq, req);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 /* Push the used elements of completed requests. */
@@ -371,12 +469,11 @@ static int blk_handle(struct kvirtio_blk_vq *bvq, const struct kvirtio_chain *ch
 	struct kvirtio_blk *blk = bvq->blk;
 	struct kvirtio_queue *vq = &blk->queues[bvq->qid];
 	struct kvirtio_chain_iter it;
-	unsigned long flags;
 	struct blk_hdr hdr;
 	u8 status;
-	int ret;
 
 	req->head = chain->head;
+	req->resumes = 0;
 	req->mem = blk->vdev.mem;
 	req->in = false;
 	req->unmap = false;
@@ -423,25 +520,15 @@ static int blk_handle(struct kvirtio_blk_vq *bvq, const struct kvirtio_chain *ch
 	if (status != VIRTIO_BLK_S_OK)
 		return blk_answer(bvq, req, status, 0);
 
+	/* Discard and write-zeroes cost what they cover, like data. */
+	blk_charge(budget, req->len);
 	if (req->op == KVIRTIO_BLK_OP_READ || req->op == KVIRTIO_BLK_OP_WRITE) {
-		budget->bytes -= min(budget->bytes, req->len);
 		if (!req->len)
 			return blk_answer(bvq, req, VIRTIO_BLK_S_OK, 0);
 	} else if (req->op != KVIRTIO_BLK_OP_FLUSH && !req->nr_segs) {
 		return blk_answer(bvq, req, VIRTIO_BLK_S_OK, 0);
 	}
-
-	spin_lock_irqsave(&bvq->lock, flags);
-	bvq->pending++;
-	spin_unlock_irqrestore(&bvq->lock, flags);
-	ret = blk->be->ops->submit(blk->be, req);
-	if (ret < 0) {
-		spin_lock_irqsave(&bvq->lock, flags);
-		bvq->pending--;
-		spin_unlock_irqrestore(&bvq->lock, flags);
-		return blk_answer(bvq, req, kvirtio_blk_errno_status(ret), 0);
-	}
-	return 1;	/* the backend owns it now */
+	return blk_submit(bvq, req);
 }
 
 static int blk_process_queue(struct kvirtio_device *vdev, u16 qid,
@@ -468,9 +555,18 @@ static int blk_process_queue(struct kvirtio_device *vdev, u16 qid,
 			goto broken;
 		if (!kvirtio_queue_ready(vq))
 			return 0;
+		/* Unfinished requests go before new ones. */
+		ret = blk_resume(bvq, budget);
+		if (ret < 0)
+			goto broken;
 		if (!budget->requests || !budget->bytes) {
+			/* Answering what completed costs no budget. */
+			ret = blk_reap(bvq);
+			if (ret < 0)
+				goto broken;
 			kvirtio_queue_flush(vq);
-			return kvirtio_queue_has_avail(vq) ? 1 : 0;
+			return kvirtio_queue_has_avail(vq) ||
+			       READ_ONCE(bvq->resume_head) ? 1 : 0;
 		}
 		/*
 		 * The engine refuses more chains in flight than the ring size
@@ -539,6 +635,9 @@ static void blk_quiesce(struct kvirtio_blk *blk, struct kvirtio_blk_vq *bvq)
 		blk_req_put(bvq, req);
 		req = next;
 	}
+	/* Requests waiting to continue are dropped: nothing was answered. */
+	while ((req = blk_take_resume(bvq)))
+		blk_req_put(bvq, req);
 	/* Every entry is back: rebuild the free list in pool order. */
 	bvq->free = NULL;
 	for (i = blk->pool_size; i > 0; i--) {
@@ -625,8 +724,11 @@ static int blk_alloc_queue(struct kvirtio_blk *blk, u16 qid)
 	bvq->qid = qid;
 	spin_lock_init(&bvq->lock);
 	bvq->done_tail = &bvq->done_head;
-	bvq->descs = kcalloc(blk->seg_max + 2, sizeof(*bvq->descs), GFP_KERNEL);
-	bvq->reqs = kcalloc(blk->pool_size, sizeof(*bvq->reqs), GFP_KERNEL);
+	bvq->resume_tail = &bvq->resume_head;
+	bvq->descs = kcalloc(blk->seg_max + 2, sizeof(*bvq->descs),
+			     GFP_KERNEL_ACCOUNT);
+	bvq->reqs = kcalloc(blk->pool_size, sizeof(*bvq->reqs),
+			    GFP_KERNEL_ACCOUNT);
 	if (!bvq->descs || !bvq->reqs)
 		return -ENOMEM;
 	for (i = 0; i < blk->pool_size; i++) {
@@ -634,11 +736,12 @@ static int blk_alloc_queue(struct kvirtio_blk *blk, u16 qid)
 
 		req->bvq = bvq;
 		req->qid = qid;
-		req->segs = kcalloc(blk->seg_cap, sizeof(*req->segs), GFP_KERNEL);
+		req->segs = kcalloc(blk->seg_cap, sizeof(*req->segs),
+				    GFP_KERNEL_ACCOUNT);
 		if (!req->segs)
 			return -ENOMEM;
 		if (priv) {
-			req->backend_priv = kvzalloc(priv, GFP_KERNEL);
+			req->backend_priv = kvzalloc(priv, GFP_KERNEL_ACCOUNT);
 			if (!req->backend_priv)
 				return -ENOMEM;
 		}
@@ -677,17 +780,29 @@ static void blk_fill_config(struct kvirtio_blk *blk, u16 nq)
 	c->write_zeroes_may_unmap = blk->zeroes_may_unmap;
 }
 
+/* Bytes the request pools of @nq queues take (an upper bound). */
+static u64 blk_pool_bytes(u16 nq, u16 qsize, u32 seg_cap, u32 priv)
+{
+	u64 per_req = sizeof(struct kvirtio_blk_req) +
+		      (u64)seg_cap * sizeof(struct kvirtio_blk_seg) + priv;
+
+	return (u64)nq * qsize * per_req;
+}
+
 /**
  * kvirtio_blk_create() - create a virtio-blk device
  * @opts: queues, limits and serial chosen by the creator
  * @be: the I/O backend; must outlive the device
  * @out: the new device
  *
- * Every request structure is allocated here: nothing is allocated while
- * the guest runs.  The transport and the host fill in their parts of @out
- * (transport, host, mem) before use.
+ * Every request structure is allocated here, charged to the caller's
+ * memory cgroup: nothing is allocated while the guest runs.  The request
+ * pools of all queues together may take at most
+ * %KVIRTIO_BLK_POOL_BYTES_MAX.  The transport and the host fill in their
+ * parts of @out (transport, host, mem) before use.
  *
- * Return: 0, -EINVAL for bad @opts or backend geometry, -ENOMEM.
+ * Return: 0, -EINVAL for bad @opts or backend geometry, -E2BIG when the
+ * pools would exceed the cap, -ENOMEM.
  */
 int kvirtio_blk_create(const struct kvirtio_blk_opts *opts,
 		       struct kvirtio_blk_backend *be,
@@ -723,7 +838,12 @@ int kvirtio_blk_create(const struct kvirtio_blk_opts *opts,
 	    be->req_priv_size > KVIRTIO_BLK_REQ_PRIV_MAX)
 		return -EINVAL;
 
-	blk = kzalloc(sizeof(*blk), GFP_KERNEL);
+	/* Everything is allocated now, so cap it now. */
+	if (blk_pool_bytes(nq, qsize, max_t(u32, seg_max + 2, discard_seg),
+			   be->req_priv_size) > KVIRTIO_BLK_POOL_BYTES_MAX)
+		return -E2BIG;
+
+	blk = kzalloc(sizeof(*blk), GFP_KERNEL_ACCOUNT);
 	if (!blk)
 		return -ENOMEM;
 	blk->be = be;
@@ -773,8 +893,8 @@ int kvirtio_blk_create(const struct kvirtio_blk_opts *opts,
 	blk->vdev.max_chain = seg_max + 2;
 	blk->vdev.priv = blk;
 
-	blk->queues = kcalloc(nq, sizeof(*blk->queues), GFP_KERNEL);
-	blk->bvqs = kcalloc(nq, sizeof(*blk->bvqs), GFP_KERNEL);
+	blk->queues = kcalloc(nq, sizeof(*blk->queues), GFP_KERNEL_ACCOUNT);
+	blk->bvqs = kcalloc(nq, sizeof(*blk->bvqs), GFP_KERNEL_ACCOUNT);
 	if (!blk->queues || !blk->bvqs) {
 		ret = -ENOMEM;
 		goto err;

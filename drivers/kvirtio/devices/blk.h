@@ -20,6 +20,8 @@
 #define KVIRTIO_BLK_SEG_MAX_LIMIT	1022
 #define KVIRTIO_BLK_REQ_PRIV_MAX	(64 * 1024)
 #define KVIRTIO_BLK_DISCARD_SEG_MAX	256
+/* All request pools of one device together (kvirtio_blk_create()). */
+#define KVIRTIO_BLK_POOL_BYTES_MAX	(64ULL << 20)
 
 /* Defaults used for a zero field of struct kvirtio_blk_opts. */
 #define KVIRTIO_BLK_DEF_QUEUE_SIZE	256

@@ -68,6 +68,8 @@ struct kvirtio_blk_seg {
  *	did not negotiate VIRTIO_BLK_F_FLUSH)
  * @mem: guest memory that READ/WRITE segments live in
  * @qid: queue the request came from
+ * @resumes: 0 at the first submit; the number of times the request was
+ *	resubmitted after kvirtio_blk_requeue()
  * @backend_priv: @kvirtio_blk_backend.req_priv_size bytes of scratch for
  *	the backend (zeroed at device creation only)
  *
@@ -83,6 +85,7 @@ struct kvirtio_blk_req {
 	bool sync;
 	struct kvirtio_guest_mem *mem;
 	u16 qid;
+	u32 resumes;
 	void *backend_priv;
 
 	/* device private */
@@ -98,7 +101,9 @@ struct kvirtio_blk_req {
 /**
  * struct kvirtio_blk_backend_ops - I/O callbacks
  * @submit: start @req.  Return 0 when the request was accepted: it will be
- *	(or already was) completed with kvirtio_blk_complete().  Return a
+ *	(or already was) completed with kvirtio_blk_complete(), or handed
+ *	back with kvirtio_blk_requeue() to be continued in a later pass
+ *	(work that would take longer than one pass should).  Return a
  *	negative errno to refuse it without completing it; the device then
  *	answers VIRTIO_BLK_S_UNSUPP for -EOPNOTSUPP, VIRTIO_BLK_S_IOERR
  *	otherwise.  Called from the device's worker; may sleep only if the
@@ -140,6 +145,7 @@ struct kvirtio_blk_backend {
 };
 
 void kvirtio_blk_complete(struct kvirtio_blk_req *req, u8 status, u32 bytes);
+void kvirtio_blk_requeue(struct kvirtio_blk_req *req);
 
 /* Map a backend error to a virtio-blk status byte. */
 static inline u8 kvirtio_blk_errno_status(int err)

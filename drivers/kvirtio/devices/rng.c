@@ -142,7 +142,7 @@ int kvirtio_rng_create(const struct kvirtio_rng_opts *opts,
 	    qsize > KVIRTIO_RNG_QUEUE_SIZE_MAX || req_max > KVIRTIO_RNG_REQ_MAX)
 		return -EINVAL;
 
-	rng = kzalloc(sizeof(*rng), GFP_KERNEL);
+	rng = kzalloc(sizeof(*rng), GFP_KERNEL_ACCOUNT);
 	if (!rng)
 		return -ENOMEM;
 	rng->req_max = req_max;

@@ -16,7 +16,15 @@
  *
  * Flush (vfs_fsync), discard and write-zeroes (vfs_fallocate) have no
  * asynchronous form for files: they run synchronously in the worker that
- * submits them and block that worker for their duration.
+ * submits them.  Where the file system can neither zero nor punch a
+ * range, write-zeroes writes zero pages, at most BF_ZERO_STEP bytes per
+ * pass: the request is handed back to the device (kvirtio_blk_requeue())
+ * and continued in the next pass, so that one request cannot hold the
+ * worker (and a config write waiting for it) for gigabytes.
+ *
+ * Only regular files of real file systems and block devices back a disk:
+ * never the files of procfs, sysfs and the other pseudo file systems,
+ * whose writes have side effects rather than storage.
  */
 #include <linux/fs.h>
 #include <linux/file.h>
@@ -30,6 +38,8 @@
 #include <linux/err.h>
 #include <linux/mutex.h>
 #include <linux/gfp.h>
+#include <linux/magic.h>
+#include <linux/sizes.h>
 
 #include "../devices/blk.h"
 #include "blk_file.h"
@@ -37,6 +47,10 @@
 
 /* Zero pages written per call by the explicit write-zeroes fallback. */
 #define BF_ZERO_PAGES	16
+/* Bytes the fallback writes for one request in one worker pass. */
+#define BF_ZERO_STEP	SZ_1M
+/* iovecs kept in each request; longer requests allocate for the call. */
+#define BF_INLINE_IOV	8
 
 /**
  * struct kvirtio_blk_file - a file as a virtio-blk backend
@@ -45,8 +59,13 @@
  * @inflight: requests between submit and the end of their completion
  * @completions: bumped by every completion, for waiters
  * @wq: waiters for @completions and @inflight
- * @iov_cap: entries of each request's iovec array
+ * @iov_cap: iovecs a request may need (a segment cut by region boundaries
+ *	takes several)
  * @is_reg: a regular file (freeze protection for writes)
+ * @no_zero_range: fallocate cannot zero a range
+ * @no_punch: fallocate cannot punch a hole
+ * @kiocbs: read/write requests submitted as kiocbs on user memory
+ * @bounced: read/write requests copied through @bounce
  * @bounce_lock: serializes users of @bounce (workers of several queues)
  * @bounce: one page for guest memory that cannot be translated
  */
@@ -58,17 +77,28 @@ struct kvirtio_blk_file {
 	wait_queue_head_t wq;
 	u32 iov_cap;
 	bool is_reg;
+	bool no_zero_range;
+	bool no_punch;
+	atomic64_t kiocbs;
+	atomic64_t bounced;
 	struct mutex bounce_lock;	/* @bounce */
 	void *bounce;
 };
 
-/* Per-request state, in kvirtio_blk_req.backend_priv. */
+/*
+ * Per-request state, in kvirtio_blk_req.backend_priv.  The iovecs are
+ * needed only while ->read_iter/->write_iter runs: an asynchronous
+ * request has consumed its iterator by the time it returns -EIOCBQUEUED
+ * (fs/aio.c frees its iovecs then too).
+ */
 struct bf_req {
 	struct kiocb iocb;
 	struct kvirtio_blk_req *req;
 	struct kvirtio_blk_file *bf;
 	bool write;
-	struct iovec iov[];
+	u16 zero_seg;		/* write-zeroes fallback: next segment */
+	u64 zero_done;		/* ...and bytes of it already zeroed */
+	struct iovec inline_iov[BF_INLINE_IOV];
 };
 
 static struct kvirtio_blk_file *to_bf(struct kvirtio_blk_backend *be)
@@ -108,9 +138,9 @@ static void bf_rw_complete(struct kiocb *iocb, long res)
 	bf_done(r->bf, req, status, res > 0 ? (u32)res : 0);
 }
 
-/* Translate the guest segments into user iovecs. */
-static int bf_build_iov(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req,
-			struct bf_req *r, unsigned long *nr)
+/* Translate the guest segments into the user iovecs @iov (@cap of them). */
+static int bf_build_iov(struct kvirtio_blk_req *req, struct iovec *iov,
+			unsigned long cap, unsigned long *nr)
 {
 	unsigned long n = 0;
 	u16 i;
@@ -128,10 +158,10 @@ static int bf_build_iov(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req
 			if (ret)
 				return ret;
 			/* Pieces cut by region boundaries beyond the slack. */
-			if (n >= bf->iov_cap || !contig)
+			if (n >= cap || !contig)
 				return -E2BIG;
-			r->iov[n].iov_base = uaddr;
-			r->iov[n].iov_len = contig;
+			iov[n].iov_base = uaddr;
+			iov[n].iov_len = contig;
 			n++;
 			gpa += contig;
 			left -= contig;
@@ -186,21 +216,34 @@ static int bf_submit_rw(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req
 {
 	struct bf_req *r = req->backend_priv;
 	struct file *file = bf->file;
+	struct iovec *iov = r->inline_iov;
+	unsigned long nr, cap = BF_INLINE_IOV;
 	struct iov_iter iter;
-	unsigned long nr;
 	ssize_t ret;
 	int err;
 
-	err = bf_build_iov(bf, req, r, &nr);
-	if (err == -EOPNOTSUPP) {
+	if (!kvirtio_kmem_is_kernel(req->mem)) {
+		/* Memory with no user addresses (the KUnit double). */
 		err = bf_rw_bounce(bf, req);
+		atomic64_inc(&bf->bounced);
 		atomic_inc(&bf->inflight);
 		bf_done(bf, req, kvirtio_blk_errno_status(err),
 			!err && req->op == KVIRTIO_BLK_OP_READ ? req->len : 0);
 		return 0;
 	}
-	if (err)
+	if (req->nr_segs > BF_INLINE_IOV) {
+		cap = bf->iov_cap;
+		iov = kmalloc_array(cap, sizeof(*iov), GFP_KERNEL_ACCOUNT);
+		if (!iov)
+			return -ENOMEM;
+	}
+	err = bf_build_iov(req, iov, cap, &nr);
+	if (err) {
+		if (iov != r->inline_iov)
+			kfree(iov);
 		return err;
+	}
+	atomic64_inc(&bf->kiocbs);
 	r->req = req;
 	r->bf = bf;
 	r->write = req->op == KVIRTIO_BLK_OP_WRITE;
@@ -215,31 +258,37 @@ static int bf_submit_rw(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req
 
 	atomic_inc(&bf->inflight);
 	if (r->write) {
-		iov_iter_init(&iter, ITER_SOURCE, r->iov, nr, req->len);
+		iov_iter_init(&iter, ITER_SOURCE, iov, nr, req->len);
 		if (bf->is_reg)
 			kiocb_start_write(&r->iocb);
 		ret = file->f_op->write_iter(&r->iocb, &iter);
 	} else {
-		iov_iter_init(&iter, ITER_DEST, r->iov, nr, req->len);
+		iov_iter_init(&iter, ITER_DEST, iov, nr, req->len);
 		ret = file->f_op->read_iter(&r->iocb, &iter);
 	}
+	/* The iterator is consumed, even when the request is queued. */
+	if (iov != r->inline_iov)
+		kfree(iov);
 	if (ret != -EIOCBQUEUED)
 		bf_rw_complete(&r->iocb, ret);
 	return 0;
 }
 
-/* Write zeroes by hand: the file system can neither zero nor punch. */
-static int bf_write_zero_pages(struct kvirtio_blk_file *bf, u64 off, u64 len,
-			       bool sync)
+/*
+ * Write @len bytes of zeroes at @off by hand: the file system can neither
+ * zero nor punch.  Positional, like every write here: an O_APPEND open
+ * must not send the zeroes to the end of the file.
+ */
+static int bf_write_zero_pages(struct kvirtio_blk_file *bf, u64 off, u64 len)
 {
 	struct bio_vec bv[BF_ZERO_PAGES];
 	struct iov_iter iter;
+	struct kiocb kiocb;
 	unsigned int i;
 
 	while (len) {
 		size_t chunk = min_t(u64, len, BF_ZERO_PAGES * PAGE_SIZE);
 		size_t left = chunk;
-		loff_t pos = off;
 		ssize_t ret;
 
 		for (i = 0; left; i++) {
@@ -251,8 +300,14 @@ static int bf_write_zero_pages(struct kvirtio_blk_file *bf, u64 off, u64 len,
 			left -= n;
 		}
 		iov_iter_bvec(&iter, ITER_SOURCE, bv, i, chunk);
-		ret = vfs_iter_write(bf->file, &iter, &pos,
-				     sync ? RWF_DSYNC : 0);
+		init_sync_kiocb(&kiocb, bf->file);
+		kiocb.ki_flags &= ~IOCB_APPEND;
+		kiocb.ki_pos = off;
+		if (bf->is_reg)
+			kiocb_start_write(&kiocb);
+		ret = bf->file->f_op->write_iter(&kiocb, &iter);
+		if (bf->is_reg)
+			kiocb_end_write(&kiocb);
 		if (ret < 0)
 			return ret;
 		if (ret != chunk)
@@ -263,23 +318,76 @@ static int bf_write_zero_pages(struct kvirtio_blk_file *bf, u64 off, u64 len,
 	return 0;
 }
 
-static int bf_zero_range(struct kvirtio_blk_file *bf, u64 off, u64 len,
-			 bool unmap)
+/*
+ * Zero (or, with @unmap, punch) [off, off + len) in one call; -EOPNOTSUPP
+ * when the file system can do neither.  What it cannot do is remembered.
+ */
+static int bf_zero_fast(struct kvirtio_blk_file *bf, u64 off, u64 len,
+			bool unmap)
 {
 	int ret;
 
-	ret = vfs_fallocate(bf->file, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
-			    off, len);
-	if (ret != -EOPNOTSUPP)
-		return ret;
-	if (unmap) {
+	if (!READ_ONCE(bf->no_zero_range)) {
+		ret = vfs_fallocate(bf->file,
+				    FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+				    off, len);
+		if (ret != -EOPNOTSUPP)
+			return ret;
+		WRITE_ONCE(bf->no_zero_range, true);
+	}
+	if (unmap && !READ_ONCE(bf->no_punch)) {
 		ret = vfs_fallocate(bf->file,
 				    FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				    off, len);
 		if (ret != -EOPNOTSUPP)
 			return ret;
+		WRITE_ONCE(bf->no_punch, true);
 	}
-	return bf_write_zero_pages(bf, off, len, false);
+	return -EOPNOTSUPP;
+}
+
+/*
+ * Write-zeroes.  Return 0 when done, 1 when the fallback stopped after
+ * BF_ZERO_STEP bytes with more to do (its progress is in @r), or a
+ * negative errno.
+ */
+static int bf_write_zeroes(struct kvirtio_blk_file *bf,
+			   struct kvirtio_blk_req *req, struct bf_req *r)
+{
+	u64 step = 0;
+	int ret;
+
+	if (!req->resumes) {
+		r->zero_seg = 0;
+		r->zero_done = 0;
+	}
+	while (r->zero_seg < req->nr_segs) {
+		const struct kvirtio_blk_seg *seg = &req->segs[r->zero_seg];
+		u64 n;
+
+		if (!r->zero_done) {
+			ret = bf_zero_fast(bf, seg->addr, seg->len, req->unmap);
+			if (ret != -EOPNOTSUPP) {
+				if (ret)
+					return ret;
+				r->zero_seg++;
+				continue;
+			}
+		}
+		if (step >= BF_ZERO_STEP)
+			return 1;
+		n = min_t(u64, seg->len - r->zero_done, BF_ZERO_STEP - step);
+		ret = bf_write_zero_pages(bf, seg->addr + r->zero_done, n);
+		if (ret)
+			return ret;
+		step += n;
+		r->zero_done += n;
+		if (r->zero_done == seg->len) {
+			r->zero_seg++;
+			r->zero_done = 0;
+		}
+	}
+	return 0;
 }
 
 /* Flush, discard and write-zeroes: synchronous, in the worker. */
@@ -305,9 +413,12 @@ static int bf_submit_sync(struct kvirtio_blk_file *bf,
 		}
 		break;
 	case KVIRTIO_BLK_OP_WRITE_ZEROES:
-		for (i = 0; i < req->nr_segs && !ret; i++)
-			ret = bf_zero_range(bf, req->segs[i].addr,
-					    req->segs[i].len, req->unmap);
+		ret = bf_write_zeroes(bf, req, req->backend_priv);
+		if (ret == 1) {
+			/* More next pass; zeroes are never acknowledged early. */
+			kvirtio_blk_requeue(req);
+			return 0;
+		}
 		break;
 	default:
 		return -EOPNOTSUPP;
@@ -336,6 +447,51 @@ static void bf_wait(struct kvirtio_blk_backend *be)
 			   msecs_to_jiffies(10));
 }
 
+/**
+ * kvirtio_blk_file_counts() - how read/write requests were served
+ * @be: a backend made by kvirtio_blk_file_create()
+ * @kiocbs: set to the requests submitted as kiocbs on the VMM's memory
+ * @bounced: set to the requests copied through the bounce page
+ */
+void kvirtio_blk_file_counts(struct kvirtio_blk_backend *be, u64 *kiocbs,
+			     u64 *bounced)
+{
+	struct kvirtio_blk_file *bf = to_bf(be);
+
+	*kiocbs = atomic64_read(&bf->kiocbs);
+	*bounced = atomic64_read(&bf->bounced);
+}
+
+/* Magic numbers private to their file systems (fs/configfs, fs/fuse). */
+#define BF_CONFIGFS_MAGIC	0x62656570
+#define BF_FUSE_CTL_MAGIC	0x65735543
+
+/* Pseudo file systems: reading or writing their files is not storage. */
+static bool bf_pseudo_fs(const struct file *file)
+{
+	switch (file_inode(file)->i_sb->s_magic) {
+	case PROC_SUPER_MAGIC:
+	case SYSFS_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case SECURITYFS_MAGIC:
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+	case BPF_FS_MAGIC:
+	case BF_CONFIGFS_MAGIC:
+	case EFIVARFS_MAGIC:
+	case PSTOREFS_MAGIC:
+	case SELINUX_MAGIC:
+	case SMACK_MAGIC:
+	case BINFMTFS_MAGIC:
+	case DEVPTS_SUPER_MAGIC:
+	case NSFS_MAGIC:
+	case BF_FUSE_CTL_MAGIC:
+		return true;
+	}
+	return false;
+}
+
 static const struct kvirtio_blk_backend_ops bf_ops = {
 	.submit = bf_submit,
 	.wait = bf_wait,
@@ -351,7 +507,8 @@ static const struct kvirtio_blk_backend_ops bf_ops = {
  * @seg_max: the device's seg_max (sizes the per-request iovec array)
  *
  * A file not opened for writing is read-only.  The capacity is rounded
- * down to whole blocks.
+ * down to whole blocks.  @file must be a block device or a regular file
+ * of a file system that stores data (not procfs, sysfs and the like).
  *
  * Return: the backend, or ERR_PTR(-EINVAL) for an unusable file or
  * geometry, ERR_PTR(-ENOMEM).
@@ -366,6 +523,8 @@ kvirtio_blk_file_create(struct file *file, u64 capacity, u32 blk_size,
 	u64 size;
 
 	if (!S_ISREG(mode) && !S_ISBLK(mode))
+		return ERR_PTR(-EINVAL);
+	if (S_ISREG(mode) && bf_pseudo_fs(file))
 		return ERR_PTR(-EINVAL);
 	if (!(file->f_mode & FMODE_READ) || !file->f_op->read_iter ||
 	    !file->f_op->write_iter)
@@ -409,8 +568,7 @@ kvirtio_blk_file_create(struct file *file, u64 capacity, u32 blk_size,
 	bf->be.discard = !!file->f_op->fallocate;
 	bf->be.write_zeroes = true;
 	bf->be.zeroes_may_unmap = bf->is_reg && file->f_op->fallocate;
-	bf->be.req_priv_size = sizeof(struct bf_req) +
-			       bf->iov_cap * sizeof(struct iovec);
+	bf->be.req_priv_size = sizeof(struct bf_req);
 	return &bf->be;
 }
 
