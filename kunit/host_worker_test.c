@@ -156,7 +156,7 @@ static void worker_test_exit(struct kunit *test)
 {
 	struct wfix *f = test->priv;
 
-	kvirtio_workers_stop(&f->ws);
+	kvirtio_workers_destroy(&f->ws);
 	kvirtio_queue_teardown(&f->vq);
 	KUNIT_EXPECT_EQ(test, f->tm.live_maps, 0);
 	kvirtio_test_mem_destroy(&f->tm);
@@ -274,7 +274,7 @@ static void worker_thread_kick_to_irq(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&f->r), 5);
 	KUNIT_EXPECT_GE(test, atomic_read(&f->irqs), 1);
 	KUNIT_EXPECT_GE(test, atomic64_read(&f->stats.wakeups), 1LL);
-	kvirtio_workers_stop(&f->ws);
+	kvirtio_workers_destroy(&f->ws);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.workers), live0);
 	/* Kicks after stop are dropped, not a use-after-free. */
 	add_chains(f, 1);
@@ -296,7 +296,7 @@ static void worker_per_queue_threads(struct kunit *test)
 	kvirtio_workers_kick(&f->ws, 0);
 	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&f->done, 2 * HZ),
 			0UL);
-	kvirtio_workers_stop(&f->ws);
+	kvirtio_workers_destroy(&f->ws);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.workers), live0);
 }
 
@@ -305,7 +305,7 @@ static void worker_park_holds_processing(struct kunit *test)
 	struct wfix *f = test->priv;
 
 	KUNIT_ASSERT_EQ(test, kvirtio_workers_start(&f->ws), 0);
-	kvirtio_workers_pause(&f->ws);
+	KUNIT_ASSERT_EQ(test, kvirtio_workers_pause(&f->ws), 0);
 	add_chains(f, 3);
 	kvirtio_workers_kick(&f->ws, 0);
 	msleep(30);
@@ -315,10 +315,10 @@ static void worker_park_holds_processing(struct kunit *test)
 	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&f->done, 2 * HZ),
 			0UL);
 	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&f->r), 3);
-	/* Stopping a parked worker works too. */
-	kvirtio_workers_pause(&f->ws);
-	kvirtio_workers_stop(&f->ws);
-	KUNIT_EXPECT_FALSE(test, f->ws.running);
+	/* Stopping a paused worker works too. */
+	KUNIT_ASSERT_EQ(test, kvirtio_workers_pause(&f->ws), 0);
+	kvirtio_workers_destroy(&f->ws);
+	KUNIT_EXPECT_EQ(test, f->ws.nr, 0U);
 }
 
 /*
@@ -380,7 +380,7 @@ static void worker_busy_poll(struct kunit *test)
 	}
 	KUNIT_EXPECT_TRUE(test, hit);
 	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&f->r), 2 * attempt);
-	kvirtio_workers_stop(&f->ws);
+	kvirtio_workers_destroy(&f->ws);
 	/* After the window kicks are on again. */
 	KUNIT_EXPECT_EQ(test, kvirtio_test_used_flags(&f->r), 0);
 }

@@ -32,6 +32,11 @@ module_param_named(worker_per_queue, kvirtio_worker_per_queue, bool, 0644);
 MODULE_PARM_DESC(worker_per_queue,
 		 "One worker thread per queue for new devices (default: per device)");
 
+bool kvirtio_worker_kthread;
+module_param_named(worker_kthread, kvirtio_worker_kthread, bool, 0644);
+MODULE_PARM_DESC(worker_kthread,
+		 "Kernel threads instead of vhost_tasks of the VMM for new devices' workers, where the kernel has vhost_task (default: N)");
+
 static long kvirtio_misc_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {

@@ -466,7 +466,7 @@ int kvirtio_queue_pop(struct kvirtio_queue *vq, struct kvirtio_chain *chain)
 		return ret;
 
 	vq->last_avail_idx++;
-	vq->inflight++;
+	WRITE_ONCE(vq->inflight, vq->inflight + 1);
 	vq->stats.chains++;
 	return 0;
 }
@@ -497,7 +497,7 @@ int kvirtio_queue_push(struct kvirtio_queue *vq, u16 head, u32 len)
 	WRITE_ONCE(elem->id, cpu_to_le32(head));
 	WRITE_ONCE(elem->len, cpu_to_le32(len));
 	vq->used_idx++;
-	vq->inflight--;
+	WRITE_ONCE(vq->inflight, vq->inflight - 1);
 	vq->stats.used++;
 	return 0;
 }

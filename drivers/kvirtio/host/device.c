@@ -5,10 +5,11 @@
  *
  * Every entry point checks that the caller runs in the mm that created the
  * device, then takes the device mutex, which serializes the transport's
- * config path.  Workers are parked around every config-path write so that
- * the transport may set up, reset and tear down queues with processing
- * stopped, as the engine requires; notify writes (the slow path of a kick)
- * go straight to the transport's data-path entry.
+ * config path.  Processing is paused around every config-path write so
+ * that the transport may set up, reset and tear down queues with no pass
+ * running, as the engine requires; the pause waits killably for at most
+ * one budgeted pass.  Notify writes (the slow path of a kick) go straight
+ * to the transport's data-path entry.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -54,6 +55,21 @@ static const struct kvirtio_host_ops kvirtio_hdev_host_ops = {
 /* ---- argument helpers ------------------------------------------------ */
 
 /*
+ * KVIRTIO_ARGSZ_MAX bounds argsz: every argument is far smaller, and a
+ * larger struct's unknown tail is read through to check it is zero.
+ */
+
+/* Read an argument's argsz: -EINVAL below @minsz, -E2BIG above the cap. */
+static int get_argsz(const void __user *uarg, size_t minsz, u32 *argsz)
+{
+	if (get_user(*argsz, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (*argsz < minsz)
+		return -EINVAL;
+	return *argsz > KVIRTIO_ARGSZ_MAX ? -E2BIG : 0;
+}
+
+/*
  * Copy an argsz-prefixed input struct: @minsz is the first version's size.
  * A larger user struct is accepted when the unknown tail is zero.
  */
@@ -61,11 +77,11 @@ static int get_arg(void *dst, size_t size, size_t minsz,
 		   const void __user *uarg)
 {
 	u32 argsz;
+	int ret;
 
-	if (get_user(argsz, (const u32 __user *)uarg))
-		return -EFAULT;
-	if (argsz < minsz)
-		return -EINVAL;
+	ret = get_argsz(uarg, minsz, &argsz);
+	if (ret)
+		return ret;
 	return copy_struct_from_user(dst, size, uarg, argsz);
 }
 
@@ -74,28 +90,37 @@ static bool all_zero(const void *p, size_t len)
 	return !memchr_inv(p, 0, len);
 }
 
-/* ---- state after config writes -------------------------------------- */
+/* ---- the config path around the transport ---------------------------- */
+
+/* Before a config write: no pass may run.  0 or -EINTR. */
+static int hdev_config_begin(struct kvirtio_hdev *hdev)
+{
+	lockdep_assert_held(&hdev->lock);
+	return kvirtio_workers_pause(&hdev->workers);
+}
 
 /*
- * Start the workers at DRIVER_OK and stop them when the driver resets the
- * device; otherwise let the parked workers run again.
+ * After a config write: processing follows DRIVER_OK.  The threads are
+ * made at the first DRIVER_OK and kept across resets.
  */
-static void hdev_sync_workers(struct kvirtio_hdev *hdev)
+static void hdev_config_end(struct kvirtio_hdev *hdev)
 {
 	bool live = READ_ONCE(hdev->vp.status) & VIRTIO_CONFIG_S_DRIVER_OK;
 	struct kvirtio_workers *ws = &hdev->workers;
 
-	if (live && !ws->running) {
+	lockdep_assert_held(&hdev->lock);
+	if (live && !ws->enabled) {
 		if (kvirtio_workers_start(ws)) {
 			atomic64_inc(&hdev->stats.errors);
 			pr_warn_ratelimited("kvirtio-%d: cannot start workers\n",
 					    hdev->id);
+			/* Tell the driver rather than leave it waiting. */
+			kvirtio_device_needs_reset(hdev->vdev);
 		}
-	} else if (!live && ws->running) {
-		kvirtio_workers_stop(ws);
-	} else {
-		kvirtio_workers_resume(ws);
+	} else if (!live && ws->enabled) {
+		kvirtio_workers_disable(ws);
 	}
+	kvirtio_workers_resume(ws);
 }
 
 /* ---- regions --------------------------------------------------------- */
@@ -121,7 +146,8 @@ static bool hdev_is_notify(struct kvirtio_hdev *hdev, u32 index, u64 off,
  *
  * Return: @count; -EPERM from another mm; -EINVAL for a missing region, a
  * bad width, a misaligned BAR access or one past the region; -EFAULT;
- * -EINTR when interrupted waiting for the device lock.
+ * -EINTR when a fatal signal interrupted the wait for the device lock or
+ * for processing to pause (the write was then not done).
  */
 ssize_t kvirtio_hdev_rw(struct kvirtio_hdev *hdev, char __user *buf,
 			size_t count, loff_t pos, bool write)
@@ -153,15 +179,18 @@ ssize_t kvirtio_hdev_rw(struct kvirtio_hdev *hdev, char __user *buf,
 
 	if (mutex_lock_killable(&hdev->lock))
 		return -EINTR;
+	if (write && !notify && hdev_config_begin(hdev)) {
+		mutex_unlock(&hdev->lock);
+		return -EINTR;
+	}
 	if (index == KVIRTIO_REGION_CONFIG) {
 		if (write) {
 			u32 val = 0;
 
 			memcpy(&val, data, count);
-			kvirtio_workers_pause(&hdev->workers);
 			kvirtio_pci_config_write(&hdev->vp, off, count,
 						 le32_to_cpu((__force __le32)val));
-			hdev_sync_workers(hdev);
+			hdev_config_end(hdev);
 		} else {
 			__le32 val = cpu_to_le32(kvirtio_pci_config_read(&hdev->vp,
 									 off, count));
@@ -179,9 +208,8 @@ ssize_t kvirtio_hdev_rw(struct kvirtio_hdev *hdev, char __user *buf,
 				   KVIRTIO_KICK_MMIO);
 		kvirtio_pci_bar_write(&hdev->vp, index, off, data, count);
 	} else {
-		kvirtio_workers_pause(&hdev->workers);
 		kvirtio_pci_bar_write(&hdev->vp, index, off, data, count);
-		hdev_sync_workers(hdev);
+		hdev_config_end(hdev);
 	}
 	mutex_unlock(&hdev->lock);
 
@@ -211,11 +239,14 @@ static long hdev_get_info(struct kvirtio_hdev *hdev, void __user *uarg)
 	struct kvirtio_pci_layout lay;
 	u32 argsz, flags;
 	unsigned int i;
+	int ret;
 
-	if (get_user(argsz, (u32 __user *)uarg) ||
-	    get_user(flags, (u32 __user *)uarg + 1))
+	ret = get_argsz(uarg, sizeof(info), &argsz);
+	if (ret)
+		return ret;
+	if (get_user(flags, (u32 __user *)uarg + 1))
 		return -EFAULT;
-	if (argsz < sizeof(info) || flags)
+	if (flags)
 		return -EINVAL;
 
 	kvirtio_pci_get_layout(&hdev->vp, &lay);
@@ -265,6 +296,8 @@ static long hdev_set_mem_table(struct kvirtio_hdev *hdev, void __user *uarg)
 		return -EFAULT;
 	if (hdr.argsz < sizeof(hdr) || hdr.flags || hdr.reserved)
 		return -EINVAL;
+	if (hdr.argsz > KVIRTIO_ARGSZ_MAX)
+		return -E2BIG;
 	if (hdr.nregions > KVIRTIO_MEM_REGIONS_MAX)
 		return -E2BIG;
 	need = struct_size(&hdr, regions, hdr.nregions);
@@ -343,7 +376,8 @@ static long hdev_set_options(struct kvirtio_hdev *hdev, void __user *uarg)
 	if (o.flags & KVIRTIO_OPT_WORKER_PER_QUEUE) {
 		if (o.worker_per_queue > 1)
 			return -EINVAL;
-		if (ws->running && !!o.worker_per_queue != ws->opts.per_queue)
+		/* The threads are made once: their layout is fixed then. */
+		if (ws->nr && !!o.worker_per_queue != ws->opts.per_queue)
 			return -EBUSY;
 	} else if (o.worker_per_queue) {
 		return -EINVAL;
@@ -361,28 +395,37 @@ static long hdev_set_options(struct kvirtio_hdev *hdev, void __user *uarg)
 	return 0;
 }
 
+/*
+ * As documented in the UAPI: a caller that knows the struct only up to
+ * @errors gets that much, a newer one gets everything this kernel has.
+ */
 static long hdev_get_stats(struct kvirtio_hdev *hdev, void __user *uarg)
 {
 	struct kvirtio_stats st = {};
 	u32 argsz, flags;
+	int ret;
 
-	if (get_user(argsz, (u32 __user *)uarg) ||
-	    get_user(flags, (u32 __user *)uarg + 1))
+	ret = get_argsz(uarg, offsetofend(struct kvirtio_stats, errors),
+			&argsz);
+	if (ret)
+		return ret;
+	if (get_user(flags, (u32 __user *)uarg + 1))
 		return -EFAULT;
-	if (argsz < sizeof(st) || flags)
+	if (flags)
 		return -EINVAL;
 	kvirtio_stats_fill(hdev, &st);
 	st.argsz = argsz;
-	if (copy_to_user(uarg, &st, sizeof(st)))
+	if (copy_to_user(uarg, &st, min_t(size_t, argsz, sizeof(st))))
 		return -EFAULT;
 	return 0;
 }
 
 static long hdev_reset(struct kvirtio_hdev *hdev)
 {
-	kvirtio_workers_pause(&hdev->workers);
+	if (hdev_config_begin(hdev))
+		return -EINTR;
 	kvirtio_pci_function_reset(&hdev->vp);
-	hdev_sync_workers(hdev);
+	hdev_config_end(hdev);
 	return 0;
 }
 
@@ -446,7 +489,6 @@ static long hdev_unlocked_ioctl(struct file *file, unsigned int cmd,
 static void hdev_free(struct kvirtio_hdev *hdev)
 {
 	kvirtio_kmem_destroy(&hdev->mem);
-	mmput(hdev->mm);
 	ida_free(&kvirtio_ida, hdev->id);
 	kfree(hdev->msix);
 	mutex_destroy(&hdev->lock);
@@ -474,7 +516,7 @@ static int hdev_release(struct inode *inode, struct file *file)
 	mutex_lock(&hdev->lock);
 	for (q = 0; q < hdev->vdev->num_queues; q++)
 		kvirtio_kick_detach(hdev, q);
-	kvirtio_workers_stop(&hdev->workers);
+	kvirtio_workers_destroy(&hdev->workers);
 	kvirtio_pci_destroy(&hdev->vp);
 	kvirtio_irq_release_all(hdev);
 	hdev->type->destroy(hdev);
@@ -547,8 +589,12 @@ long kvirtio_create_device(const struct kvirtio_create_device __user *uarg)
 	}
 	hdev->id = ret;
 	hdev->type = type;
+	/*
+	 * The struct only (kvirtio_kmem_init grabs it), not the address
+	 * space: an fd that outlives its VMM must not keep guest RAM alive.
+	 * Whoever touches user memory takes a user reference or runs in it.
+	 */
 	hdev->mm = current->mm;
-	mmget(hdev->mm);
 	kvirtio_kmem_init(&hdev->mem, hdev->mm);
 	mutex_init(&hdev->lock);
 	INIT_LIST_HEAD(&hdev->node);
@@ -561,6 +607,7 @@ long kvirtio_create_device(const struct kvirtio_create_device __user *uarg)
 	hdev->vdev->mem = &hdev->mem.gmem;
 	hdev->vdev->host = &kvirtio_hdev_host_ops;
 	hdev->vdev->host_priv = hdev;
+	/* Vectors: num_queues + 1, as kvirtio_irq_release_all() expects. */
 	if (hdev->vdev->num_queues > KVIRTIO_MAX_QUEUES) {
 		ret = -EINVAL;
 		goto err_type;

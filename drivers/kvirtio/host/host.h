@@ -23,6 +23,7 @@
 #include <linux/poll.h>
 #include <linux/workqueue.h>
 #include <linux/eventfd.h>
+#include <linux/resource.h>
 #include <uapi/linux/kvirtio.h>
 
 #include "../virtio_dev.h"
@@ -30,6 +31,18 @@
 #include "kmem.h"
 
 struct dentry;
+struct cred;
+
+/*
+ * vhost_task (6.4+) with a kill callback (6.11+), in a kernel built with
+ * it: Kbuild probes the header, the kernel's config says whether it is
+ * there (x86 KVM selects it on 6.12).
+ */
+#if defined(KVIRTIO_VHOST_TASK_HANDLE_KILL) && IS_ENABLED(CONFIG_VHOST_TASK)
+#define KVIRTIO_HAVE_VHOST_TASK	1
+#else
+#define KVIRTIO_HAVE_VHOST_TASK	0
+#endif
 
 /* Live objects of the whole module, for leak checks (debugfs "live"). */
 struct kvirtio_live_counters {
@@ -37,6 +50,7 @@ struct kvirtio_live_counters {
 	atomic_long_t pinned_pages;
 	atomic_long_t mapped_rings;
 	atomic_long_t workers;
+	atomic_long_t worker_creations;	/* monotonic: threads ever made */
 	atomic_long_t kick_fds;
 	atomic_long_t irq_fds;
 };
@@ -48,6 +62,7 @@ extern unsigned int kvirtio_budget_requests;
 extern unsigned int kvirtio_budget_kbytes;
 extern unsigned int kvirtio_busy_poll_us;
 extern bool kvirtio_worker_per_queue;
+extern bool kvirtio_worker_kthread;
 
 /* ---- statistics ----------------------------------------------------- */
 
@@ -78,15 +93,22 @@ struct kvirtio_worker;
 /**
  * struct kvirtio_workers - the worker threads of one device
  * @vdev: the device (ops->process_queue, transport->queue_interrupt)
- * @mm: the creator's mm, used with kthread_use_mm (caller keeps it alive)
+ * @mm: the creator's mm (the caller keeps the struct alive with mmgrab;
+ *	kthread workers take a user reference for each pass)
  * @opts: current options
  * @stats: counters
  * @name_id: number in the thread names
- * @nr: threads running (0: stopped)
+ * @nr: threads (0: not created yet, or destroyed)
  * @w: the threads; queue q belongs to w[q % nr]
- * @running: threads exist
- * @paused: threads are parked
- * @lock: protects @w, @nr and @running against concurrent kicks
+ * @enabled: passes allowed (the device is DRIVER_OK)
+ * @paused: the config path holds processing (kvirtio_workers_pause())
+ * @use_vhost_task: the threads are vhost_tasks of the VMM
+ * @idle_wq: kvirtio_workers_pause() waits here for passes to end
+ * @cred: kthread workers: the creator's credentials
+ * @fsize: kthread workers: the creator's RLIMIT_FSIZE
+ * @owner: kthread workers: the creator's thread group leader, whose
+ *	cgroup freezing they follow
+ * @lock: protects @w and @nr against concurrent kicks
  */
 struct kvirtio_workers {
 	struct kvirtio_device *vdev;
@@ -96,8 +118,13 @@ struct kvirtio_workers {
 	int name_id;
 	unsigned int nr;
 	struct kvirtio_worker *w[KVIRTIO_MAX_QUEUES];
-	bool running;
+	bool enabled;
 	bool paused;
+	bool use_vhost_task;
+	wait_queue_head_t idle_wq;
+	const struct cred *cred;
+	struct rlimit fsize;
+	struct task_struct *owner;
 	spinlock_t lock;	/* see @lock above */
 };
 
@@ -105,9 +132,12 @@ void kvirtio_workers_init(struct kvirtio_workers *ws,
 			  struct kvirtio_device *vdev, struct mm_struct *mm,
 			  struct kvirtio_hstats *stats, int name_id);
 int kvirtio_workers_start(struct kvirtio_workers *ws);
-void kvirtio_workers_stop(struct kvirtio_workers *ws);
-void kvirtio_workers_pause(struct kvirtio_workers *ws);
+void kvirtio_workers_disable(struct kvirtio_workers *ws);
+void kvirtio_workers_destroy(struct kvirtio_workers *ws);
+int __must_check kvirtio_workers_pause(struct kvirtio_workers *ws);
 void kvirtio_workers_resume(struct kvirtio_workers *ws);
+bool kvirtio_workers_uses_vhost_task(const struct kvirtio_workers *ws);
+bool kvirtio_workers_have_vhost_task(void);
 void kvirtio_workers_kick(struct kvirtio_workers *ws, u16 qid);
 void kvirtio_workers_kick_all(struct kvirtio_workers *ws);
 int kvirtio_workers_run_queue(struct kvirtio_workers *ws, u16 qid,
@@ -135,7 +165,6 @@ struct kvirtio_intx {
 	poll_table pt;
 	wait_queue_head_t *wqh;
 	struct work_struct resample_work;
-	atomic_t level;
 };
 
 int kvirtio_kick_attach(struct kvirtio_hdev *hdev, u16 qid, int fd);

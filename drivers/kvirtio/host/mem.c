@@ -120,7 +120,6 @@ int kvirtio_kmem_translate(struct kvirtio_guest_mem *mem, u64 gpa, u64 len,
 	*contig = n;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(kvirtio_kmem_translate);
 
 static bool kmem_range_ok(struct kvirtio_guest_mem *mem, u64 gpa, u64 len)
 {
@@ -254,8 +253,9 @@ static void *kmem_map_ring(struct kvirtio_guest_mem *mem, u64 gpa, u32 len)
 
 	if (!len || gpa + (len - 1) < gpa || !kmem_in_creator_mm(km))
 		return NULL;
-	first = gpa & PAGE_MASK;
-	last = (gpa + (len - 1)) & PAGE_MASK;
+	/* PAGE_MASK is an unsigned long: widen it for a 64-bit gpa. */
+	first = gpa & ~(u64)(PAGE_SIZE - 1);
+	last = (gpa + (len - 1)) & ~(u64)(PAGE_SIZE - 1);
 	npages = ((last - first) >> PAGE_SHIFT) + 1;
 	if (npages > KVIRTIO_KMEM_MAP_PAGES_MAX)
 		return NULL;
@@ -275,11 +275,11 @@ static void *kmem_map_ring(struct kvirtio_guest_mem *mem, u64 gpa, u32 len)
 	map->vaddr = vmap(map->pages, npages, VM_MAP, PAGE_KERNEL);
 	if (!map->vaddr)
 		goto err_unpin;
-	map->ptr = map->vaddr + offset_in_page(gpa);
+	map->ptr = map->vaddr + (gpa & (PAGE_SIZE - 1));
 
 	mutex_lock(&km->lock);
 	list_add(&map->node, &km->maps);
-	km->nr_maps++;
+	WRITE_ONCE(km->nr_maps, km->nr_maps + 1);
 	mutex_unlock(&km->lock);
 	atomic_long_add(npages, &km->pinned_pages);
 	atomic_long_add(npages, &kvirtio_live.pinned_pages);
@@ -321,7 +321,7 @@ static void kmem_unmap_ring(struct kvirtio_guest_mem *mem, void *ptr, u64 gpa,
 	list_for_each_entry(map, &km->maps, node) {
 		if (map->ptr == ptr && map->gpa == gpa && map->len == len) {
 			list_del(&map->node);
-			km->nr_maps--;
+			WRITE_ONCE(km->nr_maps, km->nr_maps - 1);
 			found = map;
 			break;
 		}
@@ -375,7 +375,7 @@ void kvirtio_kmem_destroy(struct kvirtio_kmem *km)
 		pr_warn_ratelimited("kvirtio: ring %llx+%u still mapped at destroy\n",
 				    map->gpa, map->len);
 		list_del(&map->node);
-		km->nr_maps--;
+		WRITE_ONCE(km->nr_maps, km->nr_maps - 1);
 		kmem_release_map(km, map);
 	}
 	t = rcu_dereference_protected(km->table, true);

@@ -3,7 +3,8 @@
  * kvirtio statistics: live-object counters of the module and per-device
  * counters, in debugfs (kvirtio/live, kvirtio/<id>/stats) and through
  * KVIRTIO_DEVICE_GET_STATS.  The e2e leak checks read "live": every
- * counter is back to 0 once every device fd is closed.
+ * counter is back to 0 once every device fd is closed.  "totals" holds
+ * monotonic counts since the module was loaded (threads ever created).
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -44,6 +45,14 @@ static int live_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(live);
 
+static int totals_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "worker_creations %ld\n",
+		   atomic_long_read(&kvirtio_live.worker_creations));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(totals);
+
 /**
  * kvirtio_stats_fill - the counters of KVIRTIO_DEVICE_GET_STATS
  * @hdev: the device
@@ -81,6 +90,10 @@ static int dev_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "pinned_pages %llu\nmapped_rings %llu\n", st.pinned_pages,
 		   st.mapped_rings);
 	seq_printf(m, "workers %u\n", READ_ONCE(hdev->workers.nr));
+	seq_printf(m, "worker_kind %s\n",
+		   kvirtio_workers_uses_vhost_task(&hdev->workers) ?
+		   "vhost_task" : READ_ONCE(hdev->workers.nr) ? "kthread" :
+		   "none");
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dev_stats);
@@ -107,6 +120,8 @@ void kvirtio_debugfs_init(void)
 {
 	kvirtio_dbg_root = debugfs_create_dir("kvirtio", NULL);
 	debugfs_create_file("live", 0444, kvirtio_dbg_root, NULL, &live_fops);
+	debugfs_create_file("totals", 0444, kvirtio_dbg_root, NULL,
+			    &totals_fops);
 }
 
 void kvirtio_debugfs_exit(void)

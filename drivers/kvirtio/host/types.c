@@ -47,12 +47,18 @@ static void rng_destroy(struct kvirtio_hdev *hdev)
 	kvirtio_rng_destroy(hdev->vdev);
 }
 
-static int blk_check(const struct kvirtio_blk_params *u)
+static int blk_check(const struct kvirtio_create_device *args)
 {
+	const struct kvirtio_blk_params *u = &args->blk;
+	const u8 *tail = (const u8 *)args->type_params + sizeof(*u);
+
+	BUILD_BUG_ON(sizeof(*u) > sizeof(args->type_params));
 	if (u->fd < 0)
 		return -EBADF;
+	/* The union's bytes past the blk parameters are reserved too. */
 	if ((u->flags & ~KVIRTIO_BLK_F_ALL) ||
-	    memchr_inv(u->reserved, 0, sizeof(u->reserved)))
+	    memchr_inv(u->reserved, 0, sizeof(u->reserved)) ||
+	    memchr_inv(tail, 0, sizeof(args->type_params) - sizeof(*u)))
 		return -EINVAL;
 	if (u->logical_block_size &&
 	    (!is_power_of_2(u->logical_block_size) ||
@@ -77,7 +83,7 @@ static int blk_create(struct kvirtio_hdev *hdev,
 	u16 qsize;
 	int ret;
 
-	ret = blk_check(u);
+	ret = blk_check(args);
 	if (ret)
 		return ret;
 	qsize = args->queue_size_max ? args->queue_size_max :

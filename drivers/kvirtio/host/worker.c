@@ -2,12 +2,24 @@
 /*
  * kvirtio worker threads.
  *
- * One kernel thread per device (or one per queue) runs the device's
- * process_queue under kthread_use_mm(creator's mm), so buffer copies and
- * direct I/O reach guest RAM through the VMM's own page tables.  A kick
- * (eventfd wakeup, notify write or an asynchronous completion) sets the
+ * A device's workers (one thread, or one per queue) are created once, the
+ * first time the driver sets DRIVER_OK, and live until the device fd is
+ * released: a guest that resets its device in a loop creates no threads.
+ *
+ * A worker acts as the VMM.  Where the kernel has vhost_task (6.4 and
+ * later: Debian 6.12), the worker is one: a thread of the VMM's own
+ * process, created from the VMM's thread, so it has the VMM's credentials,
+ * rlimits (RLIMIT_FSIZE), mm, cgroups (counted in its pids) and is frozen
+ * with its cgroup and killed with it.  Elsewhere (Debian 6.1) it is a
+ * kthread that adopts the creator's credentials and RLIMIT_FSIZE,
+ * is attached to its cgroups, uses its mm for the length of each pass
+ * only, and stops taking work while the VMM's cgroup is frozen.
+ *
+ * A kick (eventfd wake-up, notify write, asynchronous completion) sets the
  * queue's pending bit and wakes the thread; it never sleeps and never
- * takes the device's config lock.
+ * takes the device's config lock.  The config path stops processing with
+ * kvirtio_workers_pause(): it waits, killably, for every worker to be
+ * outside a pass; a pass is bounded by the per-wakeup budget.
  *
  * The worker owns notification control and the interrupt decision: kicks
  * are disabled while a queue is processed, each batch is flushed and gets
@@ -17,30 +29,56 @@
  * (CVE-2019-3900); a queue that used it up is requeued behind the others.
  */
 #include <linux/cgroup.h>
+#include <linux/cred.h>
+#include <linux/freezer.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
+#include <linux/resource.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
 #include "host.h"
+#if KVIRTIO_HAVE_VHOST_TASK
+#include <linux/sched/vhost_task.h>
+#endif
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
+/* A frozen VMM is looked at again this often (kthread workers only). */
+#define KVIRTIO_FROZEN_RECHECK	(HZ / 10)
+
+/**
+ * struct kvirtio_worker - one thread
+ * @ws: its device's workers
+ * @vtsk: the vhost_task, when @ws->use_vhost_task
+ * @task: the kthread otherwise
+ * @pending: queues kicked since the thread last looked (bit per queue)
+ * @owned: queues this thread serves
+ * @in_pass: inside a processing pass (see kvirtio_workers_pause())
+ * @killed: the VMM was killed and the thread exited with it
+ */
 struct kvirtio_worker {
 	struct kvirtio_workers *ws;
+#if KVIRTIO_HAVE_VHOST_TASK
+	struct vhost_task *vtsk;
+#endif
 	struct task_struct *task;
 	unsigned long pending;
 	unsigned long owned;
+	bool in_pass;
+	bool killed;
 };
 
 /**
  * kvirtio_workers_init - prepare (not start) a device's workers
  * @ws: the workers
  * @vdev: the device
- * @mm: the creator's mm; the caller keeps it alive (mmget) meanwhile
+ * @mm: the creator's mm; the caller keeps the struct alive (mmgrab)
  * @stats: counters to update
  * @name_id: number used in the thread names
  */
@@ -48,6 +86,9 @@ void kvirtio_workers_init(struct kvirtio_workers *ws,
 			  struct kvirtio_device *vdev, struct mm_struct *mm,
 			  struct kvirtio_hstats *stats, int name_id)
 {
+	/* The pending and owned bitmaps hold one bit per queue. */
+	BUILD_BUG_ON(KVIRTIO_MAX_QUEUES > BITS_PER_LONG);
+
 	memset(ws, 0, sizeof(*ws));
 	ws->vdev = vdev;
 	ws->mm = mm;
@@ -62,6 +103,7 @@ void kvirtio_workers_init(struct kvirtio_workers *ws,
 					KVIRTIO_BUDGET_BYTES_MAX);
 	ws->opts.per_queue = kvirtio_worker_per_queue;
 	spin_lock_init(&ws->lock);
+	init_waitqueue_head(&ws->idle_wq);
 }
 
 /**
@@ -110,6 +152,12 @@ int kvirtio_workers_run_queue(struct kvirtio_workers *ws, u16 qid,
 	return ret;
 }
 
+/* Processing is off: the config path is working, or DRIVER_OK is clear. */
+static bool workers_held(struct kvirtio_workers *ws)
+{
+	return READ_ONCE(ws->paused) || !READ_ONCE(ws->enabled);
+}
+
 /*
  * Keep polling the avail rings of the worker's drained queues, with kicks
  * suppressed, for up to busy_poll_us: a busy queue then costs no exits.
@@ -127,8 +175,8 @@ static void worker_busy_poll(struct kvirtio_worker *w, u32 us)
 		kvirtio_queue_disable_notify(&vdev->queues[q]);
 
 	while (!found && local_clock() < deadline) {
-		if (kthread_should_stop() || kthread_should_park() ||
-		    need_resched() || READ_ONCE(w->pending))
+		if (workers_held(ws) || need_resched() ||
+		    signal_pending(current) || READ_ONCE(w->pending))
 			break;
 		for_each_set_bit(q, &w->owned, vdev->num_queues) {
 			if (kvirtio_queue_has_avail(&vdev->queues[q])) {
@@ -151,203 +199,397 @@ static void worker_busy_poll(struct kvirtio_worker *w, u32 us)
 	}
 }
 
-static int kvirtio_worker_fn(void *data)
+/* Outside any pass: the pass's effects are visible to the caller. */
+static bool worker_idle(struct kvirtio_worker *w)
+{
+	/* Acquire: pairs with the release in worker_leave_pass(). */
+	return !smp_load_acquire(&w->in_pass);
+}
+
+/* Leave a pass (or the attempt to start one) and tell a pausing waiter. */
+static void worker_leave_pass(struct kvirtio_worker *w)
+{
+	/* Release: the pass's work is done before a pauser sees it end. */
+	smp_store_release(&w->in_pass, false);
+	if (wq_has_sleeper(&w->ws->idle_wq))
+		wake_up(&w->ws->idle_wq);
+}
+
+/*
+ * One pass: every pending queue once, then (if enabled) a busy-poll window.
+ * Called with the task state already TASK_INTERRUPTIBLE, so that a kick
+ * arriving after the pending bits were read makes the caller's schedule()
+ * return at once.  Return: true if it did work (call again), false to
+ * sleep.
+ */
+static bool worker_pass(struct kvirtio_worker *w)
+{
+	struct kvirtio_workers *ws = w->ws;
+	u16 nq = ws->vdev->num_queues;
+	unsigned long todo, q;
+	u32 us;
+
+	WRITE_ONCE(w->in_pass, true);
+	/* Pairs with the barrier in kvirtio_workers_pause(). */
+	smp_mb();
+	if (workers_held(ws)) {
+		worker_leave_pass(w);
+		return false;
+	}
+	todo = xchg(&w->pending, 0);
+	if (!todo) {
+		worker_leave_pass(w);
+		return false;
+	}
+	__set_current_state(TASK_RUNNING);
+	atomic64_inc(&ws->stats->wakeups);
+	for_each_set_bit(q, &todo, nq) {
+		bool more;
+
+		kvirtio_workers_run_queue(ws, q, &more);
+		if (more)
+			set_bit(q, &w->pending);
+	}
+	us = READ_ONCE(ws->opts.busy_poll_us);
+	if (us && !READ_ONCE(w->pending))
+		worker_busy_poll(w, us);
+	worker_leave_pass(w);
+	cond_resched();
+	return true;
+}
+
+#if KVIRTIO_HAVE_VHOST_TASK
+static bool worker_vhost_fn(void *data)
+{
+	return worker_pass(data);
+}
+
+/* The VMM was killed: its threads, this one included, exit. */
+static void worker_vhost_killed(void *data)
+{
+	struct kvirtio_worker *w = data;
+
+	WRITE_ONCE(w->killed, true);
+	worker_leave_pass(w);
+}
+#endif
+
+/* The kthread fallback: take on the creator's identity for file I/O. */
+static void worker_kthread_adopt(struct kvirtio_workers *ws)
+{
+	struct rlimit *rl = &current->signal->rlim[RLIMIT_FSIZE];
+
+	/* A kthread has its own signal_struct: this changes only us. */
+	task_lock(current->group_leader);
+	*rl = ws->fsize;
+	task_unlock(current->group_leader);
+	set_freezable();
+}
+
+static bool worker_kthread_owner_frozen(struct kvirtio_workers *ws)
+{
+	return ws->owner && cgroup_task_frozen(ws->owner);
+}
+
+static int worker_kthread_fn(void *data)
 {
 	struct kvirtio_worker *w = data;
 	struct kvirtio_workers *ws = w->ws;
-	u16 nq = ws->vdev->num_queues;
+	const struct cred *old = override_creds(ws->cred);
 
-	kthread_use_mm(ws->mm);
+	worker_kthread_adopt(ws);
 	for (;;) {
-		unsigned long todo, q;
-		bool polled = false;
+		bool did = false;
 
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (kthread_should_stop()) {
 			__set_current_state(TASK_RUNNING);
 			break;
 		}
-		if (kthread_should_park()) {
-			__set_current_state(TASK_RUNNING);
-			kthread_parkme();
+		/* Frozen with the VMM's cgroup: hold the pending work. */
+		if (worker_kthread_owner_frozen(ws)) {
+			schedule_timeout(KVIRTIO_FROZEN_RECHECK);
 			continue;
 		}
-		todo = xchg(&w->pending, 0);
-		if (!todo) {
+		/* The address space only for the pass, and only if it lives. */
+		if (READ_ONCE(w->pending) && mmget_not_zero(ws->mm)) {
+			kthread_use_mm(ws->mm);
+			did = worker_pass(w);
+			kthread_unuse_mm(ws->mm);
+			mmput(ws->mm);
+		}
+		if (!did)
 			schedule();
-			continue;
-		}
-		__set_current_state(TASK_RUNNING);
-		atomic64_inc(&ws->stats->wakeups);
-		do {
-			for_each_set_bit(q, &todo, nq) {
-				bool more;
-
-				kvirtio_workers_run_queue(ws, q, &more);
-				if (more)
-					set_bit(q, &w->pending);
-			}
-			todo = 0;
-			/* Poll once per wakeup, after everything drained. */
-			if (!polled && !READ_ONCE(w->pending)) {
-				u32 us = READ_ONCE(ws->opts.busy_poll_us);
-
-				polled = true;
-				if (us) {
-					worker_busy_poll(w, us);
-					todo = xchg(&w->pending, 0);
-				}
-			}
-		} while (todo && !kthread_should_stop() &&
-			 !kthread_should_park());
-		for_each_set_bit(q, &todo, nq)
-			set_bit(q, &w->pending);
-		cond_resched();
+		try_to_freeze();
 	}
-	kthread_unuse_mm(ws->mm);
+	revert_creds(old);
 	return 0;
 }
 
-/**
- * kvirtio_workers_start - create and start the threads
- * @ws: the workers (stopped)
- *
- * Context: process context of the VMM (the threads join its cgroups),
- * may sleep.
- * Return: 0 or a negative errno (nothing started).
- */
-int kvirtio_workers_start(struct kvirtio_workers *ws)
+static void worker_free(struct kvirtio_worker *w)
+{
+#if KVIRTIO_HAVE_VHOST_TASK
+	if (w->vtsk) {
+		vhost_task_stop(w->vtsk);
+		kfree(w);
+		return;
+	}
+#endif
+	kthread_stop(w->task);
+	put_task_struct(w->task);
+	kfree(w);
+}
+
+static int worker_create(struct kvirtio_workers *ws, struct kvirtio_worker *w,
+			 const char *name)
+{
+#if KVIRTIO_HAVE_VHOST_TASK
+	if (ws->use_vhost_task) {
+		struct vhost_task *vtsk;
+
+		vtsk = vhost_task_create(worker_vhost_fn, worker_vhost_killed,
+					 w, name);
+		if (IS_ERR_OR_NULL(vtsk))
+			return vtsk ? PTR_ERR(vtsk) : -ENOMEM;
+		w->vtsk = vtsk;
+		return 0;
+	}
+#endif
+	w->task = kthread_create(worker_kthread_fn, w, "%s", name);
+	if (IS_ERR(w->task))
+		return PTR_ERR(w->task);
+	get_task_struct(w->task);
+	/*
+	 * Charge the thread to the VMM's cgroups (cpu, pids), as vhost did
+	 * with its kthreads.  Not fatal: the device still works.
+	 */
+	if (cgroup_attach_task_all(current, w->task))
+		pr_warn_once("kvirtio: worker left outside the VMM's cgroups\n");
+	return 0;
+}
+
+static void worker_wake(struct kvirtio_worker *w)
+{
+#if KVIRTIO_HAVE_VHOST_TASK
+	if (w->vtsk) {
+		vhost_task_wake(w->vtsk);
+		return;
+	}
+#endif
+	wake_up_process(w->task);
+}
+
+static void worker_start(struct kvirtio_worker *w)
+{
+#if KVIRTIO_HAVE_VHOST_TASK
+	if (w->vtsk) {
+		vhost_task_start(w->vtsk);
+		return;
+	}
+#endif
+	wake_up_process(w->task);
+}
+
+/* Take the creator's identity for kthread workers. */
+static void workers_capture_owner(struct kvirtio_workers *ws)
+{
+	ws->cred = get_current_cred();
+	ws->fsize = current->signal->rlim[RLIMIT_FSIZE];
+	ws->owner = get_task_struct(current->group_leader);
+}
+
+static void workers_release_owner(struct kvirtio_workers *ws)
+{
+	if (ws->cred)
+		put_cred(ws->cred);
+	if (ws->owner)
+		put_task_struct(ws->owner);
+	ws->cred = NULL;
+	ws->owner = NULL;
+}
+
+/* Create the threads; nothing runs a pass before ws->enabled. */
+static int workers_create(struct kvirtio_workers *ws)
 {
 	u16 nq = ws->vdev->num_queues;
-	unsigned int nr, i;
 	struct kvirtio_worker *w[KVIRTIO_MAX_QUEUES] = {};
+	unsigned int nr, i;
+	char name[TASK_COMM_LEN];
+	int ret = 0;
 	u16 q;
 
-	if (ws->running)
-		return 0;
 	if (!nq || nq > KVIRTIO_MAX_QUEUES)
 		return -EINVAL;
+	if (ws->mm != current->mm)
+		return -EPERM;
+	ws->use_vhost_task = KVIRTIO_HAVE_VHOST_TASK &&
+			     !READ_ONCE(kvirtio_worker_kthread);
+	if (!ws->use_vhost_task)
+		workers_capture_owner(ws);
 	nr = ws->opts.per_queue ? nq : 1;
 	for (i = 0; i < nr; i++) {
-		struct task_struct *t;
-
 		w[i] = kzalloc(sizeof(*w[i]), GFP_KERNEL_ACCOUNT);
-		if (!w[i])
-			goto err;
+		if (!w[i]) {
+			ret = -ENOMEM;
+			break;
+		}
 		w[i]->ws = ws;
 		for (q = i; q < nq; q += nr)
 			set_bit(q, &w[i]->owned);
 		if (nr == 1)
-			t = kthread_create(kvirtio_worker_fn, w[i], "kvirtio-%d",
-					   ws->name_id);
+			snprintf(name, sizeof(name), "kvirtio-%d", ws->name_id);
 		else
-			t = kthread_create(kvirtio_worker_fn, w[i],
-					   "kvirtio-%d-q%u", ws->name_id, i);
-		if (IS_ERR(t)) {
+			snprintf(name, sizeof(name), "kvirtio-%d-q%u",
+				 ws->name_id, i);
+		ret = worker_create(ws, w[i], name);
+		if (ret) {
 			kfree(w[i]);
 			w[i] = NULL;
-			goto err;
+			break;
 		}
-		get_task_struct(t);
-		w[i]->task = t;
-		/*
-		 * Charge the thread's CPU time to the VMM's cgroups, as vhost
-		 * did with its kthreads.  Not fatal: the device still works.
-		 */
-		if (cgroup_attach_task_all(current, t))
-			pr_warn_once("kvirtio: worker left outside the VMM's cgroups\n");
+	}
+	if (ret) {
+		/* Never started: stopping them makes them exit unrun. */
+		while (i--)
+			worker_free(w[i]);
+		workers_release_owner(ws);
+		return ret;
 	}
 	spin_lock_irq(&ws->lock);
 	for (i = 0; i < nr; i++)
 		ws->w[i] = w[i];
-	ws->nr = nr;
-	ws->running = true;
-	ws->paused = false;
+	WRITE_ONCE(ws->nr, nr);
 	spin_unlock_irq(&ws->lock);
 	for (i = 0; i < nr; i++) {
 		atomic_long_inc(&kvirtio_live.workers);
-		wake_up_process(w[i]->task);
+		atomic_long_inc(&kvirtio_live.worker_creations);
+		worker_start(w[i]);
 	}
-	kvirtio_workers_kick_all(ws);
 	return 0;
-
-err:
-	for (i = 0; i < nr; i++) {
-		if (!w[i])
-			continue;
-		/* Never woken: kthread_stop makes it exit without running. */
-		kthread_stop(w[i]->task);
-		put_task_struct(w[i]->task);
-		kfree(w[i]);
-	}
-	return -ENOMEM;
 }
 
 /**
- * kvirtio_workers_stop - stop and free the threads
+ * kvirtio_workers_start - let the workers process the queues
  * @ws: the workers
  *
- * After return no thread runs process_queue and later kicks are dropped.
+ * Creates the threads the first time (in the caller's process: the
+ * caller must run in the device's mm), then enables processing and looks
+ * at every queue once, since a driver may have made buffers available
+ * before DRIVER_OK without a kick.
+ *
+ * Context: process context of the VMM, may sleep.
+ * Return: 0 or a negative errno (nothing started).
+ */
+int kvirtio_workers_start(struct kvirtio_workers *ws)
+{
+	int ret;
+
+	might_sleep();
+	if (!ws->nr) {
+		ret = workers_create(ws);
+		if (ret)
+			return ret;
+	}
+	WRITE_ONCE(ws->enabled, true);
+	kvirtio_workers_kick_all(ws);
+	return 0;
+}
+
+/**
+ * kvirtio_workers_disable - no more passes until kvirtio_workers_start()
+ * @ws: the workers (paused by the caller, or idle)
+ *
+ * The threads stay: a device reset does not cost a thread.
+ */
+void kvirtio_workers_disable(struct kvirtio_workers *ws)
+{
+	unsigned int i;
+
+	WRITE_ONCE(ws->enabled, false);
+	for (i = 0; i < ws->nr; i++)
+		WRITE_ONCE(ws->w[i]->pending, 0);
+}
+
+/**
+ * kvirtio_workers_destroy - stop and free the threads
+ * @ws: the workers
+ *
+ * After return no thread runs a pass and later kicks are dropped.
  * Context: process context, may sleep.
  */
-void kvirtio_workers_stop(struct kvirtio_workers *ws)
+void kvirtio_workers_destroy(struct kvirtio_workers *ws)
 {
 	struct kvirtio_worker *w[KVIRTIO_MAX_QUEUES];
 	unsigned int nr, i;
 
+	might_sleep();
 	spin_lock_irq(&ws->lock);
 	nr = ws->nr;
 	for (i = 0; i < nr; i++) {
 		w[i] = ws->w[i];
 		ws->w[i] = NULL;
 	}
-	ws->nr = 0;
-	ws->running = false;
-	ws->paused = false;
+	WRITE_ONCE(ws->nr, 0);
+	WRITE_ONCE(ws->enabled, false);
 	spin_unlock_irq(&ws->lock);
 
 	for (i = 0; i < nr; i++) {
-		kthread_stop(w[i]->task);
-		put_task_struct(w[i]->task);
-		kfree(w[i]);
+		worker_free(w[i]);
 		atomic_long_dec(&kvirtio_live.workers);
 	}
+	WRITE_ONCE(ws->paused, false);
+	workers_release_owner(ws);
 }
 
 /**
- * kvirtio_workers_pause - park every thread between passes
+ * kvirtio_workers_pause - wait until no thread is inside a pass
  * @ws: the workers
  *
- * On return no queue is being processed; kicks are remembered.
+ * Kicks that arrive meanwhile are kept.  A pass is bounded by the budget,
+ * so the wait is short; it ends early, undone, on a fatal signal.
+ *
+ * Context: process context, may sleep; the caller serializes pause and
+ * resume (the device's config lock).
+ * Return: 0, or -EINTR when a fatal signal interrupted the wait.
  */
-void kvirtio_workers_pause(struct kvirtio_workers *ws)
+int kvirtio_workers_pause(struct kvirtio_workers *ws)
 {
 	unsigned int i;
 
-	if (!ws->running || ws->paused)
-		return;
-	for (i = 0; i < ws->nr; i++)
-		kthread_park(ws->w[i]->task);
-	ws->paused = true;
+	might_sleep();
+	WRITE_ONCE(ws->paused, true);
+	/* Pairs with the barrier in worker_pass(). */
+	smp_mb();
+	for (i = 0; i < ws->nr; i++) {
+		struct kvirtio_worker *w = ws->w[i];
+
+		if (wait_event_killable(ws->idle_wq, worker_idle(w))) {
+			kvirtio_workers_resume(ws);
+			return -EINTR;
+		}
+	}
+	return 0;
 }
 
 /**
- * kvirtio_workers_resume - undo kvirtio_workers_pause and rescan the queues
+ * kvirtio_workers_resume - undo kvirtio_workers_pause()
  * @ws: the workers
  *
- * Every queue is looked at once: a kick may have been dropped while the
- * device was being reconfigured.
+ * Threads with kicks that arrived while paused run them now.
  */
 void kvirtio_workers_resume(struct kvirtio_workers *ws)
 {
+	unsigned long flags;
 	unsigned int i;
 
-	if (!ws->running || !ws->paused)
-		return;
+	WRITE_ONCE(ws->paused, false);
+	/* Order the flag before the pending bits read below. */
+	smp_mb();
+	spin_lock_irqsave(&ws->lock, flags);
 	for (i = 0; i < ws->nr; i++)
-		kthread_unpark(ws->w[i]->task);
-	ws->paused = false;
-	kvirtio_workers_kick_all(ws);
+		if (READ_ONCE(ws->w[i]->pending))
+			worker_wake(ws->w[i]);
+	spin_unlock_irqrestore(&ws->lock, flags);
 }
 
 /**
@@ -365,10 +607,10 @@ void kvirtio_workers_kick(struct kvirtio_workers *ws, u16 qid)
 	if (qid >= ws->vdev->num_queues || qid >= KVIRTIO_MAX_QUEUES)
 		return;
 	spin_lock_irqsave(&ws->lock, flags);
-	if (ws->running && ws->nr) {
+	if (ws->nr) {
 		w = ws->w[qid % ws->nr];
 		set_bit(qid, &w->pending);
-		wake_up_process(w->task);
+		worker_wake(w);
 	}
 	spin_unlock_irqrestore(&ws->lock, flags);
 }
@@ -383,4 +625,26 @@ void kvirtio_workers_kick_all(struct kvirtio_workers *ws)
 
 	for (q = 0; q < ws->vdev->num_queues; q++)
 		kvirtio_workers_kick(ws, q);
+}
+
+/**
+ * kvirtio_workers_have_vhost_task - can workers be threads of the VMM?
+ *
+ * Return: true when this build of the module has vhost_task workers.
+ */
+bool kvirtio_workers_have_vhost_task(void)
+{
+	return KVIRTIO_HAVE_VHOST_TASK;
+}
+
+/**
+ * kvirtio_workers_uses_vhost_task - do the threads belong to the VMM?
+ * @ws: the workers
+ *
+ * Return: true when the threads are vhost_tasks of the VMM's process,
+ * false for kthreads (or when none exist yet).
+ */
+bool kvirtio_workers_uses_vhost_task(const struct kvirtio_workers *ws)
+{
+	return ws->nr && ws->use_vhost_task;
 }

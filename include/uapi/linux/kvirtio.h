@@ -15,8 +15,9 @@
  * grow: the caller sets @argsz to the size it knows; the kernel accepts a
  * larger structure only when the bytes it does not know are zero (-E2BIG
  * otherwise) and rejects a smaller one than the first version (-EINVAL).
- * Unknown @flags bits and non-zero reserved fields are rejected with
- * -EINVAL.  An ioctl that fails changes nothing.
+ * An @argsz above KVIRTIO_ARGSZ_MAX is rejected with -E2BIG.  Unknown
+ * @flags bits and non-zero reserved fields are rejected with -EINVAL.  An
+ * ioctl that fails changes nothing.
  *
  * See Documentation/userspace-api.rst for every ioctl, region and errno.
  */
@@ -27,6 +28,9 @@
 #include <linux/ioctl.h>
 
 #define KVIRTIO_API_VERSION	1
+
+/* Largest @argsz of any argument structure. */
+#define KVIRTIO_ARGSZ_MAX	4096
 
 /* Not claimed in ioctl-number.rst by anyone else in 6.12. */
 #define KVIRTIO_TYPE		0xB9
