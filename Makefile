@@ -8,7 +8,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 FUZZ_SECONDS ?= 60
 
 .PHONY: all modules clean distclean deps check headers-check kunit \
-	kunit-kasan tools-test fuzz
+	kunit-kasan kunit-debug tools-test fuzz
 
 # Build kvirtio.ko against $(KDIR) (default: the running kernel's headers).
 all: modules
@@ -39,7 +39,8 @@ distclean: clean
 deps:
 	scripts/deps.sh all
 
-# Every test: builds, lint, userspace, KUnit, KUnit+KASAN, fuzz, e2e.
+# Every test: builds, lint, userspace, KUnit, KUnit+KASAN, KUnit+lockdep,
+# fuzz, e2e.
 check:
 	scripts/check.sh
 
@@ -47,11 +48,14 @@ check:
 headers-check:
 	scripts/build-module.sh all
 
-# KUnit suites in a UML kernel, without and with KASAN.
+# KUnit suites in a UML kernel: plain, with KASAN, and with lockdep,
+# might_sleep() checks and debug objects (any kernel report fails it).
 kunit:
 	scripts/kunit.sh
 kunit-kasan:
 	scripts/kunit.sh --kasan
+kunit-debug:
+	scripts/kunit.sh --debug
 
 # Userspace unit tests of the host-agnostic core (tools/Makefile).
 tools-test:

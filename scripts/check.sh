@@ -6,12 +6,14 @@
 #   scripts/check.sh [STAGE...]      default: every stage, in this order
 #
 # Stages: deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
-#         tools-test kunit sparse-uml kunit-kasan fuzz bench-selftest e2e
+#         tools-test kunit sparse-uml kunit-kasan kunit-debug fuzz
+#         bench-selftest e2e
 #
 # Each stage logs to .build/logs/<stage>.log (the scripts called keep their
 # console output in <stage>.out next to it), prints one result line, and a
 # failing stage never stops the later ones.  Counting: every KUnit case
-# (each parameter; plain and KASAN runs separately), every TAP line of the
+# (each parameter; plain, KASAN and debug runs separately; a debug run
+# with kernel reports counts at least one failure), every TAP line of the
 # userspace tests, every E2E line of the nested test, and one for each other
 # stage.  A stage whose parts do not exist yet is skipped with a note and
 # not counted.  The last line is "N passed, N failed"; the exit status is
@@ -22,7 +24,8 @@ cd "$KV_ROOT" || exit 1
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 all_stages=(deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
-	tools-test kunit sparse-uml kunit-kasan fuzz bench-selftest e2e)
+	tools-test kunit sparse-uml kunit-kasan kunit-debug fuzz bench-selftest
+	e2e)
 
 passed=0
 failed=0
@@ -112,10 +115,12 @@ stage_tools_test()
 		$((SECONDS - t0)) "TAP: $p ok, $f not ok, $s skip (make exit $rc)" "$log"
 }
 
+# A KUnit run; its counts file has the leaf cases and, for the debug run,
+# the number of kernel reports (each fails the stage).
 stage_kunit()
 {
-	local name=$1 t0=$SECONDS passed_k failed_k skipped_k
-	local out=$KV_LOGS/$name.out
+	local name=$1 t0=$SECONDS passed_k failed_k skipped_k reports_k=
+	local out=$KV_LOGS/$name.out detail lines=25
 
 	shift
 	scripts/kunit.sh "$@" > "$out" 2>&1
@@ -126,9 +131,14 @@ stage_kunit()
 	fi
 	eval "$(sed 's/\([a-z]*\)=/\1_k=/g' "$KV_BUILD/$name.counts")"
 	tally "$passed_k" "$failed_k" "$skipped_k"
+	detail="cases: $passed_k passed, $failed_k failed, $skipped_k skipped"
+	if [ -n "$reports_k" ]; then
+		detail="$detail; reports: $reports_k"
+		# Show the first report, not only the end of its trace.
+		[ "$reports_k" -gt 0 ] && lines=50
+	fi
 	verdict "$name" "$([ "$failed_k" -eq 0 ] && echo PASS || echo FAIL)" \
-		$((SECONDS - t0)) \
-		"cases: $passed_k passed, $failed_k failed, $skipped_k skipped" "$out"
+		$((SECONDS - t0)) "$detail" "$out" "$lines"
 }
 
 stage_fuzz()
@@ -178,6 +188,7 @@ run_stage()
 	kunit)		stage_kunit kunit ;;
 	sparse-uml)	stage_module sparse-uml sparse-uml ;;
 	kunit-kasan)	stage_kunit kunit-kasan --kasan ;;
+	kunit-debug)	stage_kunit kunit-debug --debug ;;
 	fuzz)		stage_fuzz ;;
 	bench-selftest)	one bench-selftest "$KV_LOGS/bench-selftest.log" \
 				scripts/bench/selftest.sh ;;
@@ -208,7 +219,7 @@ done
 echo
 echo "kvirtio check: ${#results[@]} stage(s) in $((SECONDS - t_start)) s, logs in $KV_LOGS"
 printf '%s\n' "${results[@]}"
-for s in kunit kunit-kasan; do
+for s in kunit kunit-kasan kunit-debug; do
 	[[ " ${stages[*]} " == *" $s "* ]] || continue
 	if [ -f "$KV_BUILD/$s.summary" ]; then
 		cat "$KV_BUILD/$s.summary"
