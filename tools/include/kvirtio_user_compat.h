@@ -131,6 +131,7 @@ typedef unsigned int gfp_t;
 #define GFP_KERNEL_ACCOUNT	0u
 #define __GFP_ZERO		0u
 #define __GFP_NOWARN		0u
+#define __GFP_RETRY_MAYFAIL	0u
 
 #define U8_MAX			((u8)~0U)
 #define U16_MAX			((u16)~0U)

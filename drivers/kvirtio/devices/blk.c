@@ -23,6 +23,13 @@
 #define BLK_HDR_SIZE		16
 #define BLK_DWZ_SIZE		16
 
+/*
+ * The request pools are the VMM's memory: charged to its memcg, and a
+ * charge over its limit fails the creation with -ENOMEM instead of
+ * invoking its OOM killer (or warning in the host's log).
+ */
+#define BLK_POOL_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 /* struct virtio_blk_outhdr and struct virtio_blk_discard_write_zeroes */
 struct blk_hdr {
 	__le32 type;
@@ -726,9 +733,9 @@ static int blk_alloc_queue(struct kvirtio_blk *blk, u16 qid)
 	bvq->done_tail = &bvq->done_head;
 	bvq->resume_tail = &bvq->resume_head;
 	bvq->descs = kcalloc(blk->seg_max + 2, sizeof(*bvq->descs),
-			     GFP_KERNEL_ACCOUNT);
+			     BLK_POOL_GFP);
 	bvq->reqs = kcalloc(blk->pool_size, sizeof(*bvq->reqs),
-			    GFP_KERNEL_ACCOUNT);
+			    BLK_POOL_GFP);
 	if (!bvq->descs || !bvq->reqs)
 		return -ENOMEM;
 	for (i = 0; i < blk->pool_size; i++) {
@@ -737,11 +744,11 @@ static int blk_alloc_queue(struct kvirtio_blk *blk, u16 qid)
 		req->bvq = bvq;
 		req->qid = qid;
 		req->segs = kcalloc(blk->seg_cap, sizeof(*req->segs),
-				    GFP_KERNEL_ACCOUNT);
+				    BLK_POOL_GFP);
 		if (!req->segs)
 			return -ENOMEM;
 		if (priv) {
-			req->backend_priv = kvzalloc(priv, GFP_KERNEL_ACCOUNT);
+			req->backend_priv = kvzalloc(priv, BLK_POOL_GFP);
 			if (!req->backend_priv)
 				return -ENOMEM;
 		}
