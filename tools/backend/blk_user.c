@@ -5,7 +5,12 @@
  * Requests run on a small pool of I/O threads (or inline in submit when
  * the pool is empty) with preadv/pwritev, fdatasync and fallocate.  Guest
  * buffers are reached through the VMM's mapping when it gives one, else
- * copied through the device's guest memory ops in bounded chunks.
+ * copied through the device's guest memory ops in bounded chunks.  Where
+ * the file system can neither zero nor punch a range, write-zeroes writes
+ * zeroes by hand, BU_ZERO_STEP bytes per pass, and hands the request back
+ * to the device in between (kvirtio_blk_requeue()), as the kernel's file
+ * backend does: run inline, one request must not hold the device's worker
+ * (and with it the config path) for gigabytes.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -23,10 +28,13 @@
 #define BU_THREADS_MAX	16
 #define BU_BOUNCE	(256 * 1024)
 #define BU_IOV_MAX	1024
+#define BU_ZERO_STEP	(1024 * 1024)
 
 struct bu_req {
 	struct kvirtio_blk_req *req;
 	struct bu_req *next;
+	u16 zero_seg;		/* write-zeroes by hand: next segment */
+	u64 zero_done;		/* ...and bytes of it already zeroed */
 };
 
 struct kvirtio_blk_user {
@@ -175,11 +183,10 @@ static int bu_rw(struct kvirtio_blk_user *bu, struct kvirtio_blk_req *req)
 	return ret;
 }
 
-static int bu_zero_range(struct kvirtio_blk_user *bu, u64 off, u64 len,
-			 bool unmap)
+/* Zero or punch a range in one call; -EOPNOTSUPP if neither works. */
+static int bu_zero_fast(struct kvirtio_blk_user *bu, u64 off, u64 len,
+			bool unmap)
 {
-	static const u8 zeroes[64 * 1024];
-
 	if (!fallocate(bu->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
 		       off, len))
 		return 0;
@@ -188,22 +195,57 @@ static int bu_zero_range(struct kvirtio_blk_user *bu, u64 off, u64 len,
 	if (unmap && !fallocate(bu->fd, FALLOC_FL_PUNCH_HOLE |
 				FALLOC_FL_KEEP_SIZE, off, len))
 		return 0;
-	while (len) {
-		u64 n = min_t(u64, len, sizeof(zeroes));
-		int ret = bu_pio(bu->fd, true, (void *)zeroes, n, off);
+	return unmap && errno != EOPNOTSUPP ? -errno : -EOPNOTSUPP;
+}
 
+/*
+ * Write-zeroes: 0 when done, 1 when the by-hand fallback stopped after
+ * BU_ZERO_STEP bytes with more to do (progress in @r), or -errno.
+ */
+static int bu_write_zeroes(struct kvirtio_blk_user *bu,
+			   struct kvirtio_blk_req *req, struct bu_req *r)
+{
+	static const u8 zeroes[64 * 1024];
+	u64 step = 0;
+	int ret;
+
+	if (!req->resumes) {
+		r->zero_seg = 0;
+		r->zero_done = 0;
+	}
+	while (r->zero_seg < req->nr_segs) {
+		const struct kvirtio_blk_seg *seg = &req->segs[r->zero_seg];
+		u64 n;
+
+		if (!r->zero_done) {
+			ret = bu_zero_fast(bu, seg->addr, seg->len, req->unmap);
+			if (ret != -EOPNOTSUPP) {
+				if (ret)
+					return ret;
+				r->zero_seg++;
+				continue;
+			}
+		}
+		if (step >= BU_ZERO_STEP)
+			return 1;
+		n = min_t(u64, seg->len - r->zero_done, sizeof(zeroes));
+		ret = bu_pio(bu->fd, true, (void *)zeroes, n,
+			     seg->addr + r->zero_done);
 		if (ret)
 			return ret;
-		off += n;
-		len -= n;
+		step += n;
+		r->zero_done += n;
+		if (r->zero_done == seg->len) {
+			r->zero_seg++;
+			r->zero_done = 0;
+		}
 	}
 	return 0;
 }
 
-/* Carry out @req; returns the errno-style result. */
+/* Carry out @req: 0 or -errno, or 1 to continue it in a later pass. */
 static int bu_execute(struct kvirtio_blk_user *bu, struct kvirtio_blk_req *req)
 {
-	int ret = 0;
 	u16 i;
 
 	switch (req->op) {
@@ -222,10 +264,7 @@ static int bu_execute(struct kvirtio_blk_user *bu, struct kvirtio_blk_req *req)
 		}
 		return 0;
 	case KVIRTIO_BLK_OP_WRITE_ZEROES:
-		for (i = 0; i < req->nr_segs && !ret; i++)
-			ret = bu_zero_range(bu, req->segs[i].addr,
-					    req->segs[i].len, req->unmap);
-		return ret;
+		return bu_write_zeroes(bu, req, req->backend_priv);
 	}
 	return -EOPNOTSUPP;
 }
@@ -234,6 +273,11 @@ static void bu_finish(struct kvirtio_blk_user *bu, struct kvirtio_blk_req *req)
 {
 	int ret = bu_execute(bu, req);
 
+	if (ret == 1) {
+		/* Zeroes are never acknowledged early: the rest comes later. */
+		kvirtio_blk_requeue(req);
+		return;
+	}
 	kvirtio_blk_complete(req, kvirtio_blk_errno_status(ret),
 			     !ret && req->op == KVIRTIO_BLK_OP_READ ?
 			     (u32)req->len : 0);
