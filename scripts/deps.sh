@@ -23,7 +23,7 @@ pkgs_tools="clang libclang-rt-14-dev"
 # libFuzzer and the sanitizers' runtimes.
 pkgs_fuzz="clang libclang-rt-14-dev"
 # Nested testbed: Debian kernel under QEMU TCG, busybox initramfs.
-pkgs_e2e="qemu-system-x86 busybox-static cpio xz-utils zstd kmod"
+pkgs_e2e="qemu-system-x86 busybox-static cpio xz-utils zstd kmod e2fsprogs"
 # make bench: the nested testbed plus the CDF plot.
 pkgs_bench="python3 python3-matplotlib"
 

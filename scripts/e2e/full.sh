@@ -14,4 +14,5 @@ backends=kernel,user
 [ "${1:-}" = --with-qemu ] && backends=kernel,user,qemu
 "$KV_ROOT/scripts/deps.sh" base headers e2e || exit 1
 exec "$E2E_DIR/run.sh" --backends $backends \
-	probe rng blk verify discard flush ro mq reboot kill leak lat
+	probe rng blk verify discard flush ro mq reboot kill leak \
+	quota churn wzstorm freeze hostile:kernel cfgrace lat

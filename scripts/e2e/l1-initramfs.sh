@@ -42,10 +42,18 @@ root=$E2E_BUILD/l1-root
 rm -rf "$root"
 mkdir -p "$root/l2" "$root/e2e" "$root/lib"
 e2e_install_busybox "$root"
-e2e_install_modules "$root" irqbypass ccp kvm kvm-amd
+# loop, ext4 and the quota format: the quota scenario's file system.
+e2e_install_modules "$root" irqbypass ccp kvm kvm-amd loop ext4 quota_v2
 cp "$E2E_KERNEL/boot/vmlinuz-$krel" "$root/l2/vmlinuz"
 cp "$E2E_OUT/l2-initrd.gz" "$root/l2/initrd.gz"
-cp "$E2E_BUILD/guest/kvblk" "$E2E_BUILD/guest/kvhold" "$root/bin/"
+for p in kvblk kvhold kvpriv kvprobe; do
+	cp "$E2E_BUILD/guest/$p" "$root/bin/"
+done
+# e2fsprogs' mke2fs (busybox has its own, without -O quota) makes the
+# quota scenario's ext4 image; its libraries and defaults come along.
+e2e_install_bin "$root" "$(command -v mke2fs || echo /sbin/mke2fs)" mke2fs.e2fs
+mkdir -p "$root/etc"
+cp /etc/mke2fs.conf "$root/etc/"
 install -m 0755 "$E2E_DIR/l1-init" "$root/init"
 install -m 0755 "$E2E_DIR/scenarios.sh" "$root/e2e/scenarios.sh"
 

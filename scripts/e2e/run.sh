@@ -13,10 +13,13 @@
 #                     scenario and backend)
 #   --no-build        reuse .build/e2e/out/l1-initrd.gz as it is
 #   --log FILE        serial log (default .build/e2e/out/serial.log)
+#   --rounds N        guests per repeated scenario (cfgrace; default 3)
 #
 # With no scenario, only the testbed is checked (L1 boots, KVM and the
 # module load).  Scenarios: probe rng blk verify discard flush ro mq reboot
-# kill leak lat demo (scripts/e2e/scenarios.sh).
+# kill leak quota churn wzstorm freeze hostile cfgrace lat demo
+# (scripts/e2e/scenarios.sh).  NAME:b1+b2 runs NAME with those backends
+# only (hostile:kernel).
 #
 # Prints every "E2E PASS/FAIL" line from L1 and ends with a summary; exits
 # 0 only if every expected scenario/backend passed.  A hung or crashed L1
@@ -25,6 +28,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 backends=kernel,user with_qemu=0 timeout= build=1 log=$E2E_OUT/serial.log
+rounds=
 scen=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -33,7 +37,8 @@ while [ $# -gt 0 ]; do
 	--timeout)	timeout=$2; shift ;;
 	--no-build)	build=0 ;;
 	--log)		log=$2; shift ;;
-	-h|--help)	sed -n '3,24p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	--rounds)	rounds=$2; shift ;;
+	-h|--help)	sed -n '3,27p' "$0" | sed 's/^# \?//'; exit 0 ;;
 	-*)		e2e_die "unknown option $1" ;;
 	*)		scen+=("$1") ;;
 	esac
@@ -42,11 +47,30 @@ done
 case ,$backends, in *,qemu,*) with_qemu=1 ;; esac
 
 nb=$(echo "$backends" | tr ',' '\n' | grep -c .)
+
+# The backends scenario $1 (NAME or NAME:b1+b2) runs with, one per line.
+scen_backends()
+{
+	local b
+
+	for b in $(echo "$backends" | tr ',' ' '); do
+		case $1 in
+		*:*)	case +${1#*:}+ in *+$b+*) echo "$b" ;; esac ;;
+		*)	echo "$b" ;;
+		esac
+	done
+}
+
 if [ -z "$timeout" ]; then
-	timeout=$((120 + 150 * ${#scen[@]} * nb))
-	# The leak scenario boots 20 guests per backend.
+	timeout=120
 	for s in "${scen[@]}"; do
-		[ "$s" = leak ] && timeout=$((timeout + 20 * 40 * nb))
+		n=$(scen_backends "$s" | grep -c .)
+		timeout=$((timeout + 150 * n))
+		# The leak scenario boots 20 guests per backend, cfgrace a few.
+		case ${s%%:*} in
+		leak)		timeout=$((timeout + 20 * 40 * n)) ;;
+		cfgrace)	timeout=$((timeout + ${rounds:-3} * 40 * n)) ;;
+		esac
 	done
 fi
 
@@ -64,6 +88,7 @@ initrd=$E2E_OUT/l1-initrd.gz
 
 list=$(IFS=,; echo "${scen[*]}")
 append="console=ttyS0 panic=-1 quiet loglevel=4 kvt.scen=$list kvt.backends=$backends"
+[ -n "$rounds" ] && append="$append kvt.rounds=$rounds"
 # L1 needs room for 256 MiB guests, the tmpfs backing files and, with
 # QEMU inside, its 34 MB initramfs.
 mem=2048
@@ -108,8 +133,9 @@ if ! grep -q '^L1 KVM ok' "$log" && ! grep -q '^E2E FAIL l1/' "$log"; then
 	fail=$((fail + 1))
 fi
 grep '^E2E FAIL l1/' "$log" && fail=$((fail + $(grep -c '^E2E FAIL l1/' "$log")))
-for s in "${scen[@]}"; do
-	for b in $(echo "$backends" | tr ',' ' '); do
+for item in "${scen[@]}"; do
+	s=${item%%:*}
+	for b in $(scen_backends "$item"); do
 		if grep -qx "E2E PASS $s/$b" "$log"; then
 			echo "E2E PASS $s/$b"
 			pass=$((pass + 1))

@@ -15,6 +15,9 @@
 #   E2E FAIL <scenario>/<backend>: <reason>
 # Around every run it checks for leaks (pinned pages, the module's live
 # objects) and for Oops/BUG/WARNING/KFENCE in L1's kernel log.
+#
+# A scenario may name its own backends, NAME:b1+b2 (hostile:kernel): it
+# then runs only with those of BACKENDS.
 scen_list=$(echo "$1" | tr ',' ' ')
 backend_list=$(echo "$2" | tr ',' ' ')
 
@@ -81,7 +84,8 @@ vm_exec()
 	kernel|user)
 		spec=$file
 		[ -n "$opts" ] && spec=$spec,$opts
-		exec /bin/vmm --kernel /l2/vmlinuz --initrd /l2/initrd.gz \
+		# $RUNAS: a prefix that drops privileges (the quota scenario).
+		exec $RUNAS /bin/vmm --kernel /l2/vmlinuz --initrd /l2/initrd.gz \
 			--cmdline "$L2_CMDLINE $args" --cpus "$cpus" --mem $VM_MEM \
 			--rng backend=$b --blk "$spec,backend=$b" --stats
 		;;
@@ -398,6 +402,205 @@ sc_leak()
 	[ $((s1 - s0)) -le 1024 ] || { REASON="Slab grew by $((s1 - s0)) kB over 17 rounds"; return 1; }
 }
 
+# The module's monotonic count of worker threads ever created.
+creations()
+{
+	awk '$1 == "worker_creations" { print $2; f = 1 } END { if (!f) print 0 }' \
+		/sys/kernel/debug/kvirtio/totals 2>/dev/null
+}
+
+# Requests served by the live blk device of the module (debugfs).
+blk_requests()
+{
+	for st in /sys/kernel/debug/kvirtio/*/stats; do
+		grep -q '^type blk' $st 2>/dev/null &&
+			awk '$1 == "requests" { print $2 }' $st && return
+	done
+	echo 0
+}
+
+# cgroup v2, mounted once; controllers enabled for child groups.
+CG=/sys/fs/cgroup
+cgroup2()
+{
+	grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || return 1
+	echo "+pids +memory" > $CG/cgroup.subtree_control
+}
+
+# An unprivileged VMM whose disk file lives on a file system that limits
+# its owner's blocks (ext4 with the quota feature): the guest's writes
+# past the quota fail with EIO, and the file stays within it.  The device
+# must write as the VMM: a worker with the kernel's own credentials has
+# CAP_SYS_RESOURCE and is not held by any quota.
+sc_quota()
+{
+	img=$W/quota.img qkib=8192
+	truncate -s 96M $img
+	mke2fs.e2fs -q -F -t ext4 -O quota -E quotatype=usrquota -m 0 $img ||
+		{ REASON="mke2fs failed"; return 1; }
+	mkdir -p /q
+	mount -t ext4 -o loop $img /q || { REASON="mounting the ext4 image failed"; return 1; }
+	dev=$(awk '$2 == "/q" { print $1 }' /proc/mounts)
+	kvpriv quota $dev 1000 $qkib | sed "s|^|L1 [$TAG] |" ||
+		{ umount /q; REASON="quotactl failed"; return 1; }
+	truncate -s 64M /q/disk
+	chown 1000:1000 /q/disk
+	km=$(stat -c %a /dev/kvm) vm=$(stat -c %a /dev/kvirtio 2>/dev/null)
+	chmod 0666 /dev/kvm /dev/kvirtio 2>/dev/null
+	RUNAS="kvpriv runas 1000 65536"
+	guest 1 /q/disk "" "kvt.scen=quota kvt.seed=30 kvt.len=$((32 * MIB))"
+	rc=$?
+	RUNAS=
+	chmod $km /dev/kvm
+	[ -n "$vm" ] && chmod $vm /dev/kvirtio
+	used=$(du -k /q/disk | cut -f1)
+	say "[$TAG] the VMM's file holds $used KiB (quota $qkib KiB)"
+	umount /q
+	[ $rc = 0 ] || return 1
+	[ "$used" -le $qkib ] ||
+		{ REASON="the disk file holds $used KiB, past the $qkib KiB quota"; return 1; }
+}
+
+# A guest that resets its blk device 20 times: the module makes one
+# worker per device at its first DRIVER_OK and no more.
+sc_churn()
+{
+	blank $W/disk 64M
+	c0=$(creations)
+	guest 1 $W/disk "" "kvt.scen=churn kvt.n=20 kvt.seed=31 kvt.len=$MIB" || return 1
+	c1=$(creations)
+	say "[$TAG] worker threads created for this VM: $((c1 - c0)) (20 blk resets)"
+	# rng and blk: one thread each (user: the module made none).
+	[ $((c1 - c0)) -le 2 ] ||
+		{ REASON="$((c1 - c0)) worker threads created over 20 resets"; return 1; }
+}
+
+# Write-zeroes storm on one vCPU (zero-filled by hand: tmpfs cannot zero
+# a range without punching it), config writes on the other.  Each config
+# write waits for at most one budgeted pass, never a whole zeroout; no
+# task may hang (the hung-task timeout is 5 s meanwhile).
+sc_wzstorm()
+{
+	blank $W/disk 576M
+	hung=$(cat /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null)
+	[ -n "$hung" ] && echo 5 > /proc/sys/kernel/hung_task_timeout_secs
+	guest 2 $W/disk "" "kvt.scen=wzstorm kvt.len=$((512 * MIB))" 300
+	rc=$?
+	[ -n "$hung" ] && echo $hung > /proc/sys/kernel/hung_task_timeout_secs
+	[ $rc = 0 ] || return 1
+	zmin=$(tr -d '\r' < $log | grep -o 'OK zeroout .* ms=[0-9]*' | sed 's/.*ms=//' |
+	       sort -n | head -n 1)
+	cmax=$(tr -d '\r' < $log | grep -o 'OK cfgstorm .* max_us=[0-9]*' |
+	       sed 's/.*max_us=//' | sort -n | tail -n 1)
+	ncfg=$(tr -d '\r' < $log | grep -c 'OK cfgstorm')
+	[ -n "$zmin" ] && [ -n "$cmax" ] ||
+		{ REASON="no zeroout or config write timings from the guest"; return 1; }
+	cms=$((cmax / 1000))
+	say "[$TAG] zeroout of 512 MiB: fastest $zmin ms; slowest of $((ncfg * 20)) config writes meanwhile: $cms ms"
+	[ "$zmin" -ge 200 ] ||
+		{ REASON="a zeroout took only $zmin ms: too short to tell a bound"; return 1; }
+	[ $((cms * 4)) -lt "$zmin" ] ||
+		{ REASON="a config write took $cms ms while a whole zeroout takes $zmin ms"; return 1; }
+}
+
+# Freeze the VMM's cgroup during I/O.  Its device workers are threads of
+# the VMM (counted in its pids), freeze with it (cgroup.events says
+# frozen), serve nothing while frozen, and resume after the thaw.
+sc_freeze()
+{
+	cgroup2 || { REASON="no cgroup2"; return 1; }
+	g=$CG/kvt-vmm
+	mkdir -p $g
+	blank $W/disk 64M
+	guest_bg 1 $W/disk "" "kvt.scen=iohold kvt.seed=32 kvt.len=$((8 * MIB))"
+	echo $VMPID > $g/cgroup.procs
+	if ! wait_line $VMLOG 'L2 IO RUNNING' 90 $VMPID; then
+		kill -9 $VMPID 2>/dev/null; wait $VMPID; rmdir $g
+		tail_log $VMLOG
+		REASON="guest never started I/O"
+		return 1
+	fi
+	sleep 1
+	threads=$(ls /proc/$VMPID/task | wc -l)
+	workers=$(cat /proc/$VMPID/task/*/comm | grep -c '^kvirtio-')
+	pids=$(cat $g/pids.current)
+	say "[$TAG] VMM threads: $threads (device workers among them: $workers); cgroup pids.current: $pids"
+	REASON=
+	if [ "$BACKEND" = kernel ]; then
+		[ "$workers" -ge 2 ] || REASON="the device workers are not threads of the VMM"
+		[ "$pids" = "$threads" ] ||
+			REASON="${REASON:-pids.current $pids is not the VMM's $threads threads}"
+	fi
+	echo 1 > $g/cgroup.freeze
+	i=0
+	while ! grep -q '^frozen 1' $g/cgroup.events && [ $i -lt 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	grep -q '^frozen 1' $g/cgroup.events ||
+		REASON="${REASON:-the VMM's cgroup never reported frozen}"
+	if [ -z "$REASON" ] && [ "$BACKEND" = kernel ]; then
+		r0=$(blk_requests)
+		sleep 2
+		r1=$(blk_requests)
+		say "[$TAG] frozen: blk requests $r0 -> $r1 in 2 s"
+		[ "$r0" = "$r1" ] || REASON="the device served $((r1 - r0)) requests while frozen"
+	fi
+	echo 0 > $g/cgroup.freeze
+	if [ -z "$REASON" ] && [ "$BACKEND" = kernel ]; then
+		sleep 2
+		r2=$(blk_requests)
+		say "[$TAG] thawed: blk requests $r1 -> $r2 in 2 s"
+		[ "$r2" -gt "$r1" ] || REASON="no I/O after the thaw"
+	fi
+	kill -9 $VMPID
+	wait $VMPID
+	rmdir $g
+	[ -z "$REASON" ]
+}
+
+# What KUnit cannot show: a device's memory is charged to the creator's
+# memory cgroup (ENOMEM inside a small memory.max, not an OOM kill, and
+# success outside), and pseudo-file-system files are refused as disks.
+sc_hostile()
+{
+	cgroup2 || { REASON="no cgroup2"; return 1; }
+	g=$CG/kvt-mem
+	mkdir -p $g
+	echo 8M > $g/memory.max
+	blank $W/disk 64M
+	out=$(kvprobe memcg $g $W/disk)
+	say "[$TAG] $out"
+	oom=$(awk '$1 == "oom_kill" { print $2 }' $g/memory.events)
+	rmdir $g
+	case $out in "KVPROBE OK"*) ;; *) REASON="$out"; return 1 ;; esac
+	[ "$oom" = 0 ] || { REASON="the memcg OOM killer ran ($oom)"; return 1; }
+	for f in /sys/kernel/mm/transparent_hugepage/enabled /proc/kallsyms \
+		 /sys/kernel/debug/kvirtio/live $CG/cgroup.procs; do
+		[ -e $f ] || continue
+		out=$(kvprobe badfile $f)
+		say "[$TAG] $out (size $(stat -c %s $f))"
+		case $out in "KVPROBE OK"*) ;; *) REASON="$out"; return 1 ;; esac
+	done
+	out=$(kvprobe goodfile $W/disk)
+	case $out in "KVPROBE OK"*) ;; *) REASON="$out"; return 1 ;; esac
+}
+
+# Two vCPUs make BAR 0 and config-space accesses that exit to the VMM at
+# the same time, during direct I/O, $ROUNDS guests in a row (kvt.rounds):
+# a silent L2 triple fault was once seen in such a race.
+sc_cfgrace()
+{
+	blank $W/disk 64M
+	r=0
+	while [ $r -lt ${ROUNDS:-3} ]; do
+		guest 2 $W/disk "" "kvt.scen=cfgrace kvt.n=2000 kvt.seed=33 kvt.len=$((8 * MIB))" ||
+			{ REASON="round $r: $REASON"; return 1; }
+		r=$((r + 1))
+	done
+	say "[$TAG] $r rounds without a guest reset"
+}
+
 # QD1 4 KiB random read latency (demo and comparisons).
 sc_lat()
 {
@@ -419,8 +622,12 @@ sc_demo()
 # ---------------------------------------------------------------------
 
 say "scenarios: $scen_list; backends: $backend_list"
-for s in $scen_list; do
+for item in $scen_list; do
+	s=${item%%:*}
 	for BACKEND in $backend_list; do
+		case $item in
+		*:*)	case +${item#*:}+ in *+$BACKEND+*) ;; *) continue ;; esac ;;
+		esac
 		TAG=$s/$BACKEND
 		REASON=
 		case $BACKEND in

@@ -13,5 +13,6 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 "$KV_ROOT/scripts/deps.sh" base headers e2e || exit 1
-exec "$E2E_DIR/run.sh" --backends kernel,user --timeout 570 \
-	probe rng blk verify discard flush ro mq reboot kill leak
+exec "$E2E_DIR/run.sh" --backends kernel,user --timeout 1000 \
+	probe rng blk verify discard flush ro mq reboot kill leak \
+	quota churn wzstorm freeze hostile:kernel cfgrace

@@ -166,6 +166,8 @@ static void usage(void)
 		"  readro   PATH  check the device reports read-only and refuses writes\n"
 		"  lat      PATH  QD1 O_DIRECT reads of bs bytes, count times: latency\n"
 		"  rng      PATH  read len bytes from an rng device and sanity check them\n"
+		"  cfgstorm PATH  count PCI config writes to a sysfs config file: latency\n"
+		"  sysread  PATH  count reads of a sysfs attribute: all the same\n"
 		"options: -s SEED -o OFF -l LEN -b BS -n COUNT -d (O_DIRECT) -S (fsync)\n");
 	exit(2);
 }
@@ -254,6 +256,7 @@ static void do_range_ioctl(struct opts *o, unsigned long req, const char *nm)
 {
 	int fd = open_dev(o, O_WRONLY);
 	uint64_t range[2] = { o->off, o->len };
+	uint64_t t0 = now_ns();
 
 	if (ioctl(fd, req, range))
 		fail("%s [%" PRIu64 ", +%" PRIu64 "): %s", nm, o->off, o->len,
@@ -261,8 +264,50 @@ static void do_range_ioctl(struct opts *o, unsigned long req, const char *nm)
 	if (fsync(fd))
 		fail("fsync: %s", strerror(errno));
 	close(fd);
-	printf("KVBLK OK %s off=%" PRIu64 " len=%" PRIu64 "\n", cmd, o->off,
-	       o->len);
+	printf("KVBLK OK %s off=%" PRIu64 " len=%" PRIu64 " ms=%" PRIu64 "\n",
+	       cmd, o->off, o->len, (now_ns() - t0) / 1000000);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Config writes while the device works: rewrite the PCI command register
+ * (same value) through the sysfs config file @path, count times, 10 ms
+ * apart.  Each write exits to the VMM, which forwards it to the device's
+ * config path; report how long the slowest one took.
+ */
+static void do_cfgstorm(struct opts *o)
+{
+	uint64_t *us = calloc(o->count, sizeof(*us));
+	uint16_t cmdreg;
+	uint64_t i, t;
+	int fd;
+
+	if (!us)
+		fail("out of memory");
+	fd = open(o->path, O_RDWR);
+	if (fd < 0)
+		fail("open %s: %s", o->path, strerror(errno));
+	if (pread(fd, &cmdreg, 2, 4) != 2)
+		fail("reading the command register: %s", strerror(errno));
+	for (i = 0; i < o->count; i++) {
+		t = now_ns();
+		if (pwrite(fd, &cmdreg, 2, 4) != 2)
+			fail("config write %" PRIu64 ": %s", i, strerror(errno));
+		us[i] = (now_ns() - t) / 1000;
+		usleep(10000);
+	}
+	close(fd);
+	qsort(us, o->count, sizeof(*us), cmp_u64);
+	printf("KVBLK OK cfgstorm n=%" PRIu64 " p50_us=%" PRIu64
+	       " max_us=%" PRIu64 "\n", o->count, us[o->count / 2],
+	       us[o->count - 1]);
+	free(us);
 }
 
 static void do_readro(struct opts *o)
@@ -291,11 +336,32 @@ static void do_readro(struct opts *o)
 	free(buf);
 }
 
-static int cmp_u64(const void *a, const void *b)
+/*
+ * Reads that exit to the VMM: a sysfs attribute whose show() reads a
+ * device register (virtio's "status" reads device_status from BAR 0),
+ * read count times; every read must return the first value.
+ */
+static void do_sysread(struct opts *o)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	char first[64], buf[64];
+	ssize_t n0, n;
+	uint64_t i;
+	int fd;
 
-	return x < y ? -1 : x > y;
+	fd = open(o->path, O_RDONLY);
+	if (fd < 0)
+		fail("open %s: %s", o->path, strerror(errno));
+	n0 = pread(fd, first, sizeof(first), 0);
+	if (n0 <= 0)
+		fail("read %s: %s", o->path, n0 < 0 ? strerror(errno) : "empty");
+	for (i = 0; i < o->count; i++) {
+		n = pread(fd, buf, sizeof(buf), 0);
+		if (n != n0 || memcmp(buf, first, n))
+			fail("read %" PRIu64 " differs from the first", i);
+	}
+	close(fd);
+	printf("KVBLK OK sysread n=%" PRIu64 " value=%.*s\n", o->count,
+	       (int)strcspn(first, "\n"), first);
 }
 
 static void do_lat(struct opts *o)
@@ -442,6 +508,12 @@ int main(int argc, char **argv)
 		do_lat(&o);
 	} else if (!strcmp(cmd, "rng")) {
 		do_rng(&o);
+	} else if (!strcmp(cmd, "sysread")) {
+		do_sysread(&o);
+	} else if (!strcmp(cmd, "cfgstorm")) {
+		if (!o.count)
+			fail("cfgstorm needs -n COUNT");
+		do_cfgstorm(&o);
 	} else {
 		usage();
 	}
