@@ -1015,6 +1015,7 @@ int kvirtio_pci_bar_write(struct kvirtio_pci *vp, unsigned int bar, u64 off,
 {
 	u8 tmp[8];
 
+	might_sleep();	/* the config path: queue setup pins ring pages */
 	if (len > sizeof(tmp) || !kvirtio_pci_memory_enabled(vp)) {
 		vp->stats.bad_access++;
 		return -EINVAL;
@@ -1144,6 +1145,7 @@ u32 kvirtio_pci_config_read(struct kvirtio_pci *vp, u32 off, u32 width)
 void kvirtio_pci_config_write(struct kvirtio_pci *vp, u32 off, u32 width,
 			      u32 val)
 {
+	might_sleep();	/* the PCI_CFG window reaches the config path */
 	kvirtio_pci_dev_write(&vp->pdev, off, width, val);
 }
 
@@ -1287,6 +1289,7 @@ int kvirtio_pci_init(struct kvirtio_pci *vp, struct kvirtio_device *vdev,
 	u16 qid;
 	int err;
 
+	might_sleep();
 	if (!vdev->ops || !nq || nq > KVIRTIO_PCI_MAX_QUEUES ||
 	    !is_power_of_2(vdev->queue_size_max) ||
 	    vdev->queue_size_max > KVIRTIO_QUEUE_SIZE_MAX ||
@@ -1379,6 +1382,7 @@ void kvirtio_pci_function_reset(struct kvirtio_pci *vp)
 {
 	unsigned int bar;
 
+	might_sleep();
 	vp_reset(vp);
 	kvirtio_pci_dev_reset(&vp->pdev);
 	vp_msix_table_reset(vp);

@@ -129,6 +129,7 @@ int kvirtio_queue_setup(struct kvirtio_queue *vq, struct kvirtio_guest_mem *mem,
 	void *desc, *avail, *used;
 	int ret;
 
+	might_sleep();	/* map_ring may pin and map pages */
 	if (vq->state != KVIRTIO_QUEUE_DISABLED)
 		return -EBUSY;
 	ret = kvirtio_queue_check_config(cfg, mem);

@@ -4,13 +4,16 @@
  * device, the device fds, eventfds, workers and guest memory.
  *
  * Lifetime of one device (struct kvirtio_hdev), owned by its anon fd:
- *   create: mm referenced, type constructor, transport, debugfs entry
- *   DRIVER_OK seen after a config write: worker threads start
- *   config writes: workers parked around the transport call
- *   reset seen (DRIVER_OK cleared): workers stop
- *   release: kick hooks removed -> workers stopped -> transport destroyed
- *	(queue_disable completes in-flight I/O, rings unmapped) -> irq
- *	eventfds dropped -> memory table freed -> mm dropped
+ *   create: mm struct grabbed, type constructor, transport, debugfs entry
+ *   first DRIVER_OK seen after a config write: worker threads created
+ *	(once) and enabled
+ *   config writes: processing paused around the transport call
+ *   reset seen (DRIVER_OK cleared): processing disabled, threads kept
+ *   release: kick hooks removed -> workers destroyed -> transport
+ *	destroyed (queue_disable completes in-flight I/O, rings unmapped)
+ *	-> irq eventfds dropped -> memory table freed -> mm struct dropped
+ *
+ * Locks and their order: Documentation/locking.rst.
  */
 #ifndef KVIRTIO_HOST_H
 #define KVIRTIO_HOST_H

@@ -82,7 +82,7 @@ table_find(const struct kvirtio_kmem_table *t, u64 gpa)
 	return NULL;
 }
 
-/* Caller holds rcu_read_lock() or km->lock. */
+/* @t comes from rcu_dereference*(): under rcu_read_lock() or km->lock. */
 static int kmem_piece(const struct kvirtio_kmem_table *t, u64 gpa, u64 len,
 		      u64 *uaddr, u64 *contig)
 {
