@@ -6,9 +6,12 @@
  * driver does (configuration mechanism #1, BARs placed by the VMM, the
  * virtio-pci capabilities, feature negotiation, one split queue), with
  * polling instead of interrupts:
- *  - virtio-rng: RNG_ROUNDS requests of 64 bytes, each kicked through the
- *    notify area; the bytes must not be all zero, and each completion must
- *    also raise the queue's MSI-X interrupt (vector IRQ_VECTOR on APIC 0);
+ *  - virtio-rng: one request of 64 bytes made available before DRIVER_OK
+ *    and never kicked (the device must look at the queue when it reaches
+ *    DRIVER_OK, as kvirtio.ko does), then RNG_ROUNDS requests, each kicked
+ *    through the notify area; the bytes must not be all zero, and each
+ *    completion must also raise the queue's MSI-X interrupt (vector
+ *    IRQ_VECTOR on APIC 0);
  *  - virtio-blk: reads sector 0 (must start with SECTOR0_MAGIC, written by
  *    the test script), writes SECTOR1_TEXT to sector 1 (the script checks
  *    the file), reads it back.
@@ -50,6 +53,7 @@ enum fail {
 	FAIL_BLK_STATUS,
 	FAIL_BLK_DATA,
 	FAIL_MSIX,
+	FAIL_PRE_DRIVER_OK,
 };
 
 #define IRQ_VECTOR		0x40
@@ -308,8 +312,8 @@ static void wait_irq(uint32_t before)
 	      "MSI-X interrupt delivered");
 }
 
-/* Reset, negotiate VERSION_1 only, set up queue 0 for polling. */
-static void virtio_init(struct vdev *d, unsigned int index, int msix)
+/* Reset, negotiate VERSION_1 only, set up and enable queue 0. */
+static void virtio_setup(struct vdev *d, unsigned int index, int msix)
 {
 	uint64_t ring = RING_BASE + index * 0x10000UL;
 	uint32_t cmd = cfg_read(d->slot, 4) & 0xffff;
@@ -350,29 +354,44 @@ static void virtio_init(struct vdev *d, unsigned int index, int msix)
 		msix_setup(d);
 	W16(d->common, 0x1c, 1);		/* queue_enable */
 	check(R16(d->common, 0x1c) == 1, FAIL_QUEUE, "queue 0 enabled");
+}
+
+static void driver_ok(struct vdev *d)
+{
 	W8(d->common, 0x14, 1 | 2 | 8 | 4);	/* DRIVER_OK */
 	check(R8(d->common, 0x14) == 15, FAIL_QUEUE, "DRIVER_OK");
+}
+
+/* Make the chain at descriptor 0 available. */
+static void post(struct vdev *d)
+{
+	W16(d->avail, 4 + 2 * (d->avail_idx % QSIZE), 0);
+	mem_barrier();
+	W16(d->avail, 2, ++d->avail_idx);
+	mem_barrier();
+}
+
+/* Poll for the next used element; return its length. */
+static uint32_t wait_used(struct vdev *d, int code, const char *what)
+{
+	uint64_t end = rdtsc() + POLL_CYCLES;
+	uintptr_t elem;
+
+	while (R16(d->used, 2) == d->used_idx && rdtsc() < end)
+		;
+	check(R16(d->used, 2) != d->used_idx, code, what);
+	mem_barrier();
+	elem = d->used + 4 + 8 * (d->used_idx % QSIZE);
+	d->used_idx++;
+	return R32(elem, 4);
 }
 
 /* Post the chain at descriptor 0, kick, poll; return the used length. */
 static uint32_t submit(struct vdev *d)
 {
-	uint64_t end = rdtsc() + POLL_CYCLES;
-	uintptr_t elem;
-
-	W16(d->avail, 4 + 2 * (d->avail_idx % QSIZE), 0);
-	mem_barrier();
-	W16(d->avail, 2, ++d->avail_idx);
-	mem_barrier();
+	post(d);
 	W16(d->notify, d->notify_off * d->notify_mult, 0);
-	while (R16(d->used, 2) == d->used_idx && rdtsc() < end)
-		;
-	check(R16(d->used, 2) != d->used_idx, FAIL_TIMEOUT,
-	      "request completed");
-	mem_barrier();
-	elem = d->used + 4 + 8 * (d->used_idx % QSIZE);
-	d->used_idx++;
-	return R32(elem, 4);
+	return wait_used(d, FAIL_TIMEOUT, "request completed");
 }
 
 static void test_rng(void)
@@ -380,14 +399,26 @@ static void test_rng(void)
 	struct vdev d = { 0 };
 	uintptr_t buf = BUF_BASE;
 	unsigned int round, i, nonzero;
+	uint32_t irqs;
 
 	if (!find_device(&d, 0x1044))
 		return;
 	print("# virtio-rng\n");
-	virtio_init(&d, 0, 1);
-	for (round = 0; round < RNG_ROUNDS; round++) {
-		uint32_t irqs = RD(uint32_t, &irq_count);
+	virtio_setup(&d, 0, 1);
 
+	/* Available before DRIVER_OK, never kicked: DRIVER_OK must serve it. */
+	irqs = RD(uint32_t, &irq_count);
+	zero((void *)buf, 64);
+	set_desc(&d, 0, buf, 64, 2, 0);		/* WRITE */
+	post(&d);
+	driver_ok(&d);
+	check(wait_used(&d, FAIL_PRE_DRIVER_OK,
+			"buffer made available before DRIVER_OK served") == 64,
+	      FAIL_RNG_DATA, "rng returned 64 bytes");
+	wait_irq(irqs);
+
+	for (round = 0; round < RNG_ROUNDS; round++) {
+		irqs = RD(uint32_t, &irq_count);
 		zero((void *)buf, 64);
 		set_desc(&d, 0, buf, 64, 2, 0);	/* WRITE */
 		check(submit(&d) == 64, FAIL_RNG_DATA, "rng returned 64 bytes");
@@ -434,7 +465,8 @@ static void test_blk(void)
 	if (!find_device(&d, 0x1042))
 		return;
 	print("# virtio-blk\n");
-	virtio_init(&d, 1, 0);
+	virtio_setup(&d, 1, 0);
+	driver_ok(&d);
 	check(blk_rw(&d, 0, 0, data) == 0, FAIL_BLK_STATUS, "read sector 0");
 	check(same(data, SECTOR0_MAGIC), FAIL_BLK_DATA, "sector 0 content");
 	zero((void *)data, 512);
