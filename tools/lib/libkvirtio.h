@@ -14,7 +14,8 @@
  *	... on config/BAR exits: kvirtio_dev_config_read/write(),
  *	    kvirtio_dev_bar_read/write();
  *	... when the guest programs MSI-X: kvirtio_dev_msix_route() for each
- *	    vector into the VMM's KVM_SET_GSI_ROUTING table;
+ *	    vector into the VMM's KVM_SET_GSI_ROUTING table (see
+ *	    kvirtio_dev_msix_route() for the writes that program it);
  *	kvirtio_dev_destroy(dev);
  *
  * After attach, queue kicks reach the kernel through KVM ioeventfds and
@@ -196,6 +197,11 @@ int kvirtio_dev_msix_entry(struct kvirtio_dev *dev, uint16_t vec,
  * @dev: an attached device
  * @vec: vector
  * @e: filled with an MSI route for gsi_base + @vec
+ *
+ * Call it for every vector after the guest writes the MSI-X capability or
+ * table: a BAR write to the table, and also a config write to pci_cfg_data
+ * of the virtio PCI_CFG capability (cfg_type 5) while its cap.bar selects
+ * the MSI-X BAR, which the device performs on the table.
  *
  * Return: 1 when @e was filled, 0 when the guest has not programmed the
  * vector (no route needed), or a negative errno.
