@@ -11,7 +11,10 @@
  *    DRIVER_OK, as kvirtio.ko does), then RNG_ROUNDS requests, each kicked
  *    through the notify area; the bytes must not be all zero, and each
  *    completion must also raise the queue's MSI-X interrupt (vector
- *    IRQ_VECTOR on APIC 0);
+ *    IRQ_VECTOR on APIC 0); then the queue's MSI-X table entry is given
+ *    IRQ_VECTOR2 through the virtio PCI_CFG window (config space only) and
+ *    one more completion must arrive there: the VMM must follow a table
+ *    write made through the window;
  *  - virtio-blk: reads sector 0 (must start with SECTOR0_MAGIC, written by
  *    the test script), writes SECTOR1_TEXT to sector 1 (the script checks
  *    the file), reads it back.
@@ -54,9 +57,11 @@ enum fail {
 	FAIL_BLK_DATA,
 	FAIL_MSIX,
 	FAIL_PRE_DRIVER_OK,
+	FAIL_MSIX_PCICFG,
 };
 
 #define IRQ_VECTOR		0x40
+#define IRQ_VECTOR2		0x41
 #define LAPIC_BASE		0xfee00000UL
 #define MSIX_QUEUE_VECTOR	1
 
@@ -78,6 +83,9 @@ struct vdev {
 	uint16_t avail_idx;
 	uint16_t used_idx;
 	uint16_t notify_off;
+	unsigned int pcicfg;	/* config offset of the PCI_CFG capability */
+	unsigned int msix_bar;	/* BAR of the MSI-X table */
+	uint32_t msix_entry;	/* MSIX_QUEUE_VECTOR's entry in that BAR */
 };
 
 /*
@@ -177,6 +185,12 @@ static void cfg_write16(unsigned int slot, unsigned int off, uint16_t v)
 	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"((uint16_t)(PCI_DATA + (off & 2))));
 }
 
+static void cfg_write8(unsigned int slot, unsigned int off, uint8_t v)
+{
+	port_out32(PCI_ADDR, 0x80000000U | slot << 11 | (off & 0xfc));
+	port_out8(PCI_DATA + (off & 3), v);
+}
+
 static uint64_t bar_addr(unsigned int slot, unsigned int bar)
 {
 	uint32_t lo = cfg_read(slot, 0x10 + 4 * bar);
@@ -240,6 +254,8 @@ static int map_caps(struct vdev *d)
 		uint32_t where = cfg_read(d->slot, off + 8);
 		uintptr_t base;
 
+		if (id == 0x09 && type == 5)
+			d->pcicfg = off;
 		if (id == 0x09 && bar < 6) {
 			base = bar_addr(d->slot, bar) + where;
 			if (type == 1)
@@ -254,20 +270,28 @@ static int map_caps(struct vdev *d)
 	return d->common && d->notify;
 }
 
-/* An IDT whose only gate is IRQ_VECTOR, and the local APIC switched on. */
+static uint64_t idt[2 * 256] __attribute__((aligned(16)));
+
+/* 64-bit interrupt gate: selector 0x10 (__BOOT_CS), present, DPL 0. */
+static void set_gate(unsigned int vector, void (*handler)(void))
+{
+	uintptr_t h = (uintptr_t)handler;
+
+	idt[2 * vector] = (h & 0xffff) | 0x10ULL << 16 | 0x8eULL << 40 |
+			  ((h >> 16) & 0xffff) << 48;
+	idt[2 * vector + 1] = h >> 32;
+}
+
+/* An IDT with gates for IRQ_VECTOR(2) only; the local APIC switched on. */
 static void irq_setup(void)
 {
-	static uint64_t idt[2 * 256] __attribute__((aligned(16)));
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uintptr_t)idt };
-	uintptr_t h = (uintptr_t)irq_entry;
 
-	/* 64-bit interrupt gate: selector 0x10 (__BOOT_CS), present, DPL 0. */
-	idt[2 * IRQ_VECTOR] = (h & 0xffff) | 0x10ULL << 16 | 0x8eULL << 40 |
-			      ((h >> 16) & 0xffff) << 48;
-	idt[2 * IRQ_VECTOR + 1] = h >> 32;
+	set_gate(IRQ_VECTOR, irq_entry);
+	set_gate(IRQ_VECTOR2, irq_entry2);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 	W32(LAPIC_BASE, 0x80, 0);		/* TPR: accept everything */
 	W32(LAPIC_BASE, 0xf0, 0x1ff);		/* SVR: enabled, vector 0xff */
@@ -289,8 +313,9 @@ static void msix_setup(struct vdev *d)
 	}
 	check(off && n < 32, FAIL_MSIX, "MSI-X capability found");
 	table = cfg_read(d->slot, off + 4);
-	entry = bar_addr(d->slot, table & 7) + (table & ~7U) +
-		16 * MSIX_QUEUE_VECTOR;
+	d->msix_bar = table & 7;
+	d->msix_entry = (table & ~7U) + 16 * MSIX_QUEUE_VECTOR;
+	entry = bar_addr(d->slot, d->msix_bar) + d->msix_entry;
 	W32(entry, 0, LAPIC_BASE);		/* destination: APIC id 0 */
 	W32(entry, 4, 0);
 	W32(entry, 8, IRQ_VECTOR);		/* fixed, edge */
@@ -310,6 +335,32 @@ static void wait_irq(uint32_t before)
 		;
 	check(RD(uint32_t, &irq_count) != before, FAIL_MSIX,
 	      "MSI-X interrupt delivered");
+}
+
+/* A 4-byte write at @off of BAR @bar through the PCI_CFG window. */
+static void pcicfg_write32(struct vdev *d, unsigned int bar, uint32_t off,
+			   uint32_t v)
+{
+	cfg_write8(d->slot, d->pcicfg + 4, bar);	/* cap.bar */
+	cfg_write32(d->slot, d->pcicfg + 8, off);	/* cap.offset */
+	cfg_write32(d->slot, d->pcicfg + 12, 4);	/* cap.length */
+	cfg_write32(d->slot, d->pcicfg + 16, v);	/* pci_cfg_data */
+}
+
+/*
+ * Give the queue's MSI-X vector IRQ_VECTOR2 through the PCI_CFG window
+ * (masked while its data changes), with no MMIO access to the table.
+ */
+static void msix_retarget_pcicfg(struct vdev *d)
+{
+	uintptr_t entry = bar_addr(d->slot, d->msix_bar) + d->msix_entry;
+
+	check(d->pcicfg != 0, FAIL_MSIX_PCICFG, "PCI_CFG capability found");
+	pcicfg_write32(d, d->msix_bar, d->msix_entry + 12, 1);	/* mask */
+	pcicfg_write32(d, d->msix_bar, d->msix_entry + 8, IRQ_VECTOR2);
+	pcicfg_write32(d, d->msix_bar, d->msix_entry + 12, 0);	/* unmask */
+	check(R32(entry, 8) == IRQ_VECTOR2 && R32(entry, 12) == 0,
+	      FAIL_MSIX_PCICFG, "MSI-X entry written through PCI_CFG");
 }
 
 /* Reset, negotiate VERSION_1 only, set up and enable queue 0. */
@@ -399,7 +450,8 @@ static void test_rng(void)
 	struct vdev d = { 0 };
 	uintptr_t buf = BUF_BASE;
 	unsigned int round, i, nonzero;
-	uint32_t irqs;
+	uint32_t irqs, irqs2;
+	uint64_t end;
 
 	if (!find_device(&d, 0x1044))
 		return;
@@ -427,6 +479,19 @@ static void test_rng(void)
 			nonzero += R8(buf, i) != 0;
 		check(nonzero > 32, FAIL_RNG_DATA, "rng bytes look random");
 	}
+
+	/* The vector now says IRQ_VECTOR2: the interrupt must follow. */
+	msix_retarget_pcicfg(&d);
+	irqs = RD(uint32_t, &irq_count);
+	irqs2 = RD(uint32_t, &irq_count2);
+	set_desc(&d, 0, buf, 64, 2, 0);		/* WRITE */
+	check(submit(&d) == 64, FAIL_RNG_DATA, "rng returned 64 bytes");
+	end = rdtsc() + POLL_CYCLES;
+	while (RD(uint32_t, &irq_count2) == irqs2 && rdtsc() < end)
+		;
+	check(RD(uint32_t, &irq_count2) != irqs2 &&
+	      RD(uint32_t, &irq_count) == irqs, FAIL_MSIX_PCICFG,
+	      "MSI-X interrupt on the vector set through PCI_CFG");
 }
 
 static int same(uintptr_t a, const char *b)
