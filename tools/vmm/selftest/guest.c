@@ -17,7 +17,9 @@
  *    write made through the window;
  *  - virtio-blk: reads sector 0 (must start with SECTOR0_MAGIC, written by
  *    the test script), writes SECTOR1_TEXT to sector 1 (the script checks
- *    the file), reads it back.
+ *    the file), reads it back, then writes sector FSIZE_SECTOR, past the
+ *    file size limit run.sh gives the VMM: that must fail with IOERR and
+ *    the VMM must live on (it ignores SIGXFSZ) to serve one more read.
  * It prints one line per check on the UART and ends the VM through the
  * debug exit port: 0 when every check passed, else the failing check's
  * number.  The script also checks the VMM's --stats: kicks must arrive
@@ -36,6 +38,8 @@
 #define RNG_ROUNDS		4
 #define SECTOR0_MAGIC		"kvirtio-selftest-sector0"
 #define SECTOR1_TEXT		"written-by-selftest-guest"
+/* 768 KiB into the 1 MiB disk: past run.sh's ulimit -f 512 (KiB). */
+#define FSIZE_SECTOR		1536
 /* Give up waiting for the device after about a second (TSC cycles). */
 #define POLL_CYCLES		3000000000ULL
 
@@ -58,6 +62,7 @@ enum fail {
 	FAIL_MSIX,
 	FAIL_PRE_DRIVER_OK,
 	FAIL_MSIX_PCICFG,
+	FAIL_BLK_FSIZE,
 };
 
 #define IRQ_VECTOR		0x40
@@ -541,6 +546,13 @@ static void test_blk(void)
 	zero((void *)data, 512);
 	check(blk_rw(&d, 0, 1, data) == 0, FAIL_BLK_STATUS, "read sector 1");
 	check(same(data, SECTOR1_TEXT), FAIL_BLK_DATA, "sector 1 read back");
+
+	/* EFBIG is an I/O error for the guest, not a dead VMM. */
+	check(blk_rw(&d, 1, FSIZE_SECTOR, data) == 1, FAIL_BLK_FSIZE,
+	      "write past the VMM's RLIMIT_FSIZE: IOERR");
+	zero((void *)data, 512);
+	check(blk_rw(&d, 0, 1, data) == 0 && same(data, SECTOR1_TEXT),
+	      FAIL_BLK_FSIZE, "device still serves after it");
 }
 
 void selftest_main(const uint8_t *zero_page)
