@@ -14,7 +14,8 @@
  *	... on config/BAR exits: kvirtio_dev_config_read/write(),
  *	    kvirtio_dev_bar_read/write();
  *	... when the guest programs MSI-X: kvirtio_dev_msix_route() for each
- *	    vector into the VMM's KVM_SET_GSI_ROUTING table;
+ *	    vector into the VMM's KVM_SET_GSI_ROUTING table (see
+ *	    kvirtio_dev_msix_route() for the writes that program it);
  *	kvirtio_dev_destroy(dev);
  *
  * After attach, queue kicks reach the kernel through KVM ioeventfds and
@@ -26,6 +27,13 @@
  * on failure; none prints anything.  A struct kvirtio_dev is not
  * thread-safe for config accesses: serialize them per device, as PCI
  * config and BAR accesses of one function are in any VMM.
+ *
+ * A VMM that limits file size must ignore SIGXFSZ.  The kernel's workers
+ * act as the VMM (threads of its process where the kernel has vhost_task,
+ * else kthreads with its RLIMIT_FSIZE): a blk write past the limit fails
+ * with EFBIG, which the guest sees as VIRTIO_BLK_S_IOERR, and raises
+ * SIGXFSZ in the worker's process, whose default action kills the VMM.
+ * sigaction(SIGXFSZ) with SIG_IGN at startup leaves only the EFBIG.
  */
 #ifndef LIBKVIRTIO_H
 #define LIBKVIRTIO_H
@@ -196,6 +204,11 @@ int kvirtio_dev_msix_entry(struct kvirtio_dev *dev, uint16_t vec,
  * @dev: an attached device
  * @vec: vector
  * @e: filled with an MSI route for gsi_base + @vec
+ *
+ * Call it for every vector after the guest writes the MSI-X capability or
+ * table: a BAR write to the table, and also a config write to pci_cfg_data
+ * of the virtio PCI_CFG capability (cfg_type 5) while its cap.bar selects
+ * the MSI-X BAR, which the device performs on the table.
  *
  * Return: 1 when @e was filled, 0 when the guest has not programmed the
  * vector (no route needed), or a negative errno.

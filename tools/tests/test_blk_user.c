@@ -8,7 +8,10 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "../backend/blk_user.h"
 #include "devices/blk.h"
@@ -19,6 +22,7 @@
 #define NREQ		48
 
 #define CHECK(cond)	tap_check(cond)
+#define CHECK_EQ(a, b)	tap_check_eq(a, b)
 
 static void *translate(void *opaque, u64 gpa, u64 len)
 {
@@ -182,6 +186,89 @@ static void one_pass(bool mapped, unsigned int threads)
 	close(fd);
 }
 
+/*
+ * In a child: a disk of DISK_SECTORS, RLIMIT_FSIZE at half of it, one
+ * write past the limit (pwritev on mapped guest RAM, or pwrite through a
+ * bounce buffer).  Exits with the request's status byte, unless SIGXFSZ
+ * (left at its default unless @ignore) kills it first.
+ */
+static void __attribute__((noreturn)) fsize_child(bool ignore, bool mapped)
+{
+	/* Half of the disk, in bytes. */
+	struct rlimit fsize = { DISK_SECTORS * 256, DISK_SECTORS * 256 };
+	struct rlimit core = { 0, 0 };
+	struct kvirtio_blk_user_opts uo = { 0 };
+	struct kvirtio_blk_opts bo = { .queue_size = 256 };
+	u64 features = BIT_ULL(VIRTIO_F_VERSION_1);
+	char path[] = "/tmp/kvirtio-blk-fsize-XXXXXX";
+	struct kvirtio_blk_backend *be;
+	struct kvirtio_device *vdev;
+	struct kvt_dev h = { 0 };
+	struct sigaction sa = { .sa_handler = ignore ? SIG_IGN : SIG_DFL };
+	u64 data, st;
+	int fd;
+
+	fd = mkstemp(path);
+	if (fd < 0 || unlink(path) || ftruncate(fd, DISK_SECTORS * 512))
+		_exit(100);
+	uo.fd = fd;
+	if (mapped) {
+		uo.translate = translate;
+		uo.translate_opaque = &h.tm;
+	}
+	if (kvirtio_blk_user_create(&uo, &be) ||
+	    kvirtio_blk_create(&bo, be, &vdev) ||
+	    kvt_dev_attach(&h, vdev, features, 256))
+		_exit(101);
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGXFSZ, &sa, NULL) || setrlimit(RLIMIT_CORE, &core) ||
+	    setrlimit(RLIMIT_FSIZE, &fsize))
+		_exit(102);
+
+	data = kvt_alloc(&h, 512);
+	st = kvt_alloc(&h, 1);
+	*(u8 *)kvirtio_test_mem_ptr(&h.tm, st, 1) = 0xff;
+	post3(&h, put_hdr(&h, VIRTIO_BLK_T_OUT, DISK_SECTORS * 3 / 4), data,
+	      512, false, st);
+	if (!run_until(&h, 1))
+		_exit(103);
+	_exit(*(u8 *)kvirtio_test_mem_ptr(&h.tm, st, 1));
+}
+
+static int run_fsize_child(bool ignore, bool mapped)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		fsize_child(ignore, mapped);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+/*
+ * A write past the process's RLIMIT_FSIZE fails with EFBIG, which the
+ * device returns as VIRTIO_BLK_S_IOERR, provided the process ignores
+ * SIGXFSZ as the reference VMM does; at its default, SIGXFSZ kills it.
+ */
+static void fsize_limit(void)
+{
+	int status, mapped;
+
+	for (mapped = 0; mapped < 2; mapped++) {
+		status = run_fsize_child(true, mapped);
+		CHECK(status >= 0 && WIFEXITED(status));
+		CHECK_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			 VIRTIO_BLK_S_IOERR);
+	}
+	status = run_fsize_child(false, true);
+	CHECK(status >= 0 && WIFSIGNALED(status));
+	CHECK_EQ(WIFSIGNALED(status) ? WTERMSIG(status) : -1, SIGXFSZ);
+}
+
 int main(void)
 {
 	one_pass(true, 0);
@@ -190,5 +277,7 @@ int main(void)
 	tap_test_end("blk_user: mapped guest RAM, 4 I/O threads");
 	one_pass(false, 2);
 	tap_test_end("blk_user: bounce through guest memory ops, 2 threads");
+	fsize_limit();
+	tap_test_end("blk_user: past RLIMIT_FSIZE: IOERR, SIGXFSZ ignored, else killed");
 	return tap_exit();
 }

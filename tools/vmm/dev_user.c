@@ -29,6 +29,7 @@
 #include "devices/rng.h"
 #include "devices/blk.h"
 #include "backend/blk_user.h"
+#include "backend/pci_user.h"
 
 #include "../lib/libkvirtio.h"
 #include "vmm.h"
@@ -50,6 +51,7 @@ struct udev {
 	int epfd;
 	pthread_t worker;
 	bool worker_running;
+	bool driver_ok;		/* as of the last config write (d.lock) */
 	atomic_bool stop;
 	atomic_bool *pending;
 	atomic_ulong kicks;
@@ -243,10 +245,22 @@ static uint32_t u_cfg_read(struct vmm_dev *d, uint32_t off, uint32_t width)
 	return kvirtio_pci_config_read(&udev_of(d)->vp, off, width);
 }
 
+/*
+ * After every config-path write: on the transition to DRIVER_OK look at
+ * every enabled queue once, as kvirtio.ko does, so that a buffer made
+ * available before DRIVER_OK without a kick is served by both backends.
+ * Config space counts too: the PCI_CFG window reaches the common config.
+ */
+static void u_config_end(struct udev *u)
+{
+	kvirtio_pci_user_config_end(&u->vp, &u->driver_ok);
+}
+
 static void u_cfg_write(struct vmm_dev *d, uint32_t off, uint32_t width,
 			uint32_t val)
 {
 	kvirtio_pci_config_write(&udev_of(d)->vp, off, width, val);
+	u_config_end(udev_of(d));
 }
 
 static int u_bar_read(struct vmm_dev *d, unsigned int bar, uint64_t off,
@@ -258,7 +272,10 @@ static int u_bar_read(struct vmm_dev *d, unsigned int bar, uint64_t off,
 static int u_bar_write(struct vmm_dev *d, unsigned int bar, uint64_t off,
 		       const void *buf, uint32_t len)
 {
-	return kvirtio_pci_bar_write(&udev_of(d)->vp, bar, off, buf, len);
+	int ret = kvirtio_pci_bar_write(&udev_of(d)->vp, bar, off, buf, len);
+
+	u_config_end(udev_of(d));
+	return ret;
 }
 
 static int u_msix_entry(struct vmm_dev *d, uint16_t vec, uint64_t *addr,

@@ -381,6 +381,23 @@ static int catch_stop_signals(void)
 	return 0;
 }
 
+/*
+ * A write past RLIMIT_FSIZE fails with EFBIG and raises SIGXFSZ, whose
+ * default action kills the writer's whole process.  The writers are the
+ * blk backend (backend=user) and kvirtio.ko's workers, which act as this
+ * process (threads of it where the kernel has vhost_task).  Ignored, the
+ * signal leaves only the EFBIG, which the device turns into
+ * VIRTIO_BLK_S_IOERR: a guest must not be able to kill its VMM by writing
+ * past the VMM's file size limit.
+ */
+static int ignore_sigxfsz(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGXFSZ, &sa, NULL);
+}
+
 static void print_stats(struct vmm *vmm)
 {
 	static const char * const exit_names[VMM_EXIT_KINDS + 1] = {
@@ -429,7 +446,8 @@ int main(int argc, char **argv)
 	pthread_cond_init(&vmm->stop_cond, NULL);
 	parse_args(vmm, argc, argv);
 
-	if (catch_stop_signals() || kvm_init(vmm) || vmm_mem_init(vmm))
+	if (ignore_sigxfsz() || catch_stop_signals() || kvm_init(vmm) ||
+	    vmm_mem_init(vmm))
 		return 1;
 	if (vmm_boot_load(vmm, &entry) || vmm_mptable_build(vmm))
 		return 1;

@@ -6,7 +6,8 @@
  * Linux keeps those addresses.  It follows what the guest does later by
  * decoding the BAR and command registers after each config write that
  * touches them (ioeventfds move with the notify BAR), and reprograms the
- * MSI routes after writes to the MSI-X capability or table.
+ * MSI routes after writes to the MSI-X capability or table, whether the
+ * table is written through its BAR or through the virtio PCI_CFG window.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +23,11 @@
 #define PCI_BAR_END		0x28
 #define PCI_CAP_PTR		0x34
 #define PCI_CAP_MSIX		0x11
+#define PCI_CAP_VNDR		0x09
+#define VIRTIO_CAP_CFG_TYPE	3	/* virtio capability: cfg_type byte */
+#define VIRTIO_CAP_BAR		4	/* bar byte */
+#define VIRTIO_CAP_PCI_CFG	5	/* cfg_type of the PCI_CFG window */
+#define VIRTIO_PCI_CFG_DATA	16	/* pci_cfg_data, 4 bytes */
 #define PCI_CMD_MEMORY		0x0002
 #define BAR_MEM64		0x4
 
@@ -39,13 +45,20 @@ void vmm_pci_init(struct vmm *vmm)
 	vmm->gsi_next = VMM_GSI_MSI_BASE;
 }
 
-static uint32_t find_msix_cap(struct vmm_dev *d)
+/*
+ * Config offset of the first capability @id (a virtio vendor capability:
+ * with that @cfg_type, unless @cfg_type is negative), or 0.
+ */
+static uint32_t find_cap(struct vmm_dev *d, uint32_t id, int cfg_type)
 {
 	uint32_t off = d->ops->cfg_read(d, PCI_CAP_PTR, 1) & 0xfc;
+	uint32_t cap_id, type;
 	unsigned int n;
 
 	for (n = 0; off && n < 48; n++) {
-		if ((d->ops->cfg_read(d, off, 1) & 0xff) == PCI_CAP_MSIX)
+		cap_id = d->ops->cfg_read(d, off, 1) & 0xff;
+		type = d->ops->cfg_read(d, off + VIRTIO_CAP_CFG_TYPE, 1) & 0xff;
+		if (cap_id == id && (cfg_type < 0 || type == (uint32_t)cfg_type))
 			return off;
 		off = d->ops->cfg_read(d, off + 1, 1) & 0xfc;
 	}
@@ -119,7 +132,8 @@ int vmm_pci_add(struct vmm *vmm, struct vmm_dev *d)
 	d->slot = vmm->ndevs + 1;
 	pthread_mutex_init(&d->lock, NULL);
 	place_bars(vmm, d);
-	d->msix_cap = find_msix_cap(d);
+	d->msix_cap = find_cap(d, PCI_CAP_MSIX, -1);
+	d->pcicfg_cap = find_cap(d, PCI_CAP_VNDR, VIRTIO_CAP_PCI_CFG);
 	vmm->devs[vmm->ndevs++] = d;
 	return 0;
 }
@@ -134,6 +148,26 @@ static struct vmm_dev *slot_dev(struct vmm *vmm, unsigned int slot)
 static bool overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
 {
 	return a < b + blen && b < a + alen;
+}
+
+/*
+ * The device performs a config write to pci_cfg_data of the virtio
+ * PCI_CFG capability on BAR cap.bar, as the PCI configuration access
+ * capability requires: when that is the MSI-X BAR, the write may have
+ * changed a vector just as a write to the table through the BAR would,
+ * so the routes must follow.  Called after the write, under the
+ * function's lock.  Any write through the window to that BAR counts (the
+ * PBA included): a needless rebuild costs one ioctl.
+ */
+static bool pcicfg_hits_msix(struct vmm_dev *d, uint32_t off, uint32_t len)
+{
+	uint32_t bar;
+
+	if (!d->pcicfg_cap ||
+	    !overlaps(off, len, d->pcicfg_cap + VIRTIO_PCI_CFG_DATA, 4))
+		return false;
+	bar = d->ops->cfg_read(d, d->pcicfg_cap + VIRTIO_CAP_BAR, 1) & 0xff;
+	return bar == d->msix_bar;
 }
 
 static void cfg_access(struct vmm *vmm, uint32_t addr, uint32_t off,
@@ -172,7 +206,8 @@ static void cfg_access(struct vmm *vmm, uint32_t addr, uint32_t off,
 		if (overlaps(off, len, PCI_CMD, 2) ||
 		    overlaps(off, len, PCI_BAR0, PCI_BAR_END - PCI_BAR0))
 			refresh_bars(d);
-		routes = d->msix_cap && overlaps(off, len, d->msix_cap, 12);
+		routes = (d->msix_cap && overlaps(off, len, d->msix_cap, 12)) ||
+			 pcicfg_hits_msix(d, off, len);
 	} else {
 		val = d->ops->cfg_read(d, off, len);
 		memcpy(data, &val, len);

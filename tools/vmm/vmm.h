@@ -100,6 +100,7 @@ struct vmm_dev_stats {
  * @msix_bar: BAR register of the MSI-X table
  * @msix_table_off: offset of the table
  * @msix_cap: config offset of the MSI-X capability
+ * @pcicfg_cap: config offset of the virtio PCI_CFG capability (0: none)
  * @num_queues: queues
  * @num_msix: MSI-X vectors
  * @gsi_base: GSI of vector 0
@@ -125,6 +126,7 @@ struct vmm_dev {
 	unsigned int msix_bar;
 	uint64_t msix_table_off;
 	uint32_t msix_cap;
+	uint32_t pcicfg_cap;
 	unsigned int num_queues;
 	unsigned int num_msix;
 	unsigned int gsi_base;

@@ -6,12 +6,20 @@
  * driver does (configuration mechanism #1, BARs placed by the VMM, the
  * virtio-pci capabilities, feature negotiation, one split queue), with
  * polling instead of interrupts:
- *  - virtio-rng: RNG_ROUNDS requests of 64 bytes, each kicked through the
- *    notify area; the bytes must not be all zero, and each completion must
- *    also raise the queue's MSI-X interrupt (vector IRQ_VECTOR on APIC 0);
+ *  - virtio-rng: one request of 64 bytes made available before DRIVER_OK
+ *    and never kicked (the device must look at the queue when it reaches
+ *    DRIVER_OK, as kvirtio.ko does), then RNG_ROUNDS requests, each kicked
+ *    through the notify area; the bytes must not be all zero, and each
+ *    completion must also raise the queue's MSI-X interrupt (vector
+ *    IRQ_VECTOR on APIC 0); then the queue's MSI-X table entry is given
+ *    IRQ_VECTOR2 through the virtio PCI_CFG window (config space only) and
+ *    one more completion must arrive there: the VMM must follow a table
+ *    write made through the window;
  *  - virtio-blk: reads sector 0 (must start with SECTOR0_MAGIC, written by
  *    the test script), writes SECTOR1_TEXT to sector 1 (the script checks
- *    the file), reads it back.
+ *    the file), reads it back, then writes sector FSIZE_SECTOR, past the
+ *    file size limit run.sh gives the VMM: that must fail with IOERR and
+ *    the VMM must live on (it ignores SIGXFSZ) to serve one more read.
  * It prints one line per check on the UART and ends the VM through the
  * debug exit port: 0 when every check passed, else the failing check's
  * number.  The script also checks the VMM's --stats: kicks must arrive
@@ -30,6 +38,8 @@
 #define RNG_ROUNDS		4
 #define SECTOR0_MAGIC		"kvirtio-selftest-sector0"
 #define SECTOR1_TEXT		"written-by-selftest-guest"
+/* 768 KiB into the 1 MiB disk: past run.sh's ulimit -f 512 (KiB). */
+#define FSIZE_SECTOR		1536
 /* Give up waiting for the device after about a second (TSC cycles). */
 #define POLL_CYCLES		3000000000ULL
 
@@ -50,9 +60,13 @@ enum fail {
 	FAIL_BLK_STATUS,
 	FAIL_BLK_DATA,
 	FAIL_MSIX,
+	FAIL_PRE_DRIVER_OK,
+	FAIL_MSIX_PCICFG,
+	FAIL_BLK_FSIZE,
 };
 
 #define IRQ_VECTOR		0x40
+#define IRQ_VECTOR2		0x41
 #define LAPIC_BASE		0xfee00000UL
 #define MSIX_QUEUE_VECTOR	1
 
@@ -74,6 +88,9 @@ struct vdev {
 	uint16_t avail_idx;
 	uint16_t used_idx;
 	uint16_t notify_off;
+	unsigned int pcicfg;	/* config offset of the PCI_CFG capability */
+	unsigned int msix_bar;	/* BAR of the MSI-X table */
+	uint32_t msix_entry;	/* MSIX_QUEUE_VECTOR's entry in that BAR */
 };
 
 /*
@@ -173,6 +190,12 @@ static void cfg_write16(unsigned int slot, unsigned int off, uint16_t v)
 	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"((uint16_t)(PCI_DATA + (off & 2))));
 }
 
+static void cfg_write8(unsigned int slot, unsigned int off, uint8_t v)
+{
+	port_out32(PCI_ADDR, 0x80000000U | slot << 11 | (off & 0xfc));
+	port_out8(PCI_DATA + (off & 3), v);
+}
+
 static uint64_t bar_addr(unsigned int slot, unsigned int bar)
 {
 	uint32_t lo = cfg_read(slot, 0x10 + 4 * bar);
@@ -236,6 +259,8 @@ static int map_caps(struct vdev *d)
 		uint32_t where = cfg_read(d->slot, off + 8);
 		uintptr_t base;
 
+		if (id == 0x09 && type == 5)
+			d->pcicfg = off;
 		if (id == 0x09 && bar < 6) {
 			base = bar_addr(d->slot, bar) + where;
 			if (type == 1)
@@ -250,20 +275,28 @@ static int map_caps(struct vdev *d)
 	return d->common && d->notify;
 }
 
-/* An IDT whose only gate is IRQ_VECTOR, and the local APIC switched on. */
+static uint64_t idt[2 * 256] __attribute__((aligned(16)));
+
+/* 64-bit interrupt gate: selector 0x10 (__BOOT_CS), present, DPL 0. */
+static void set_gate(unsigned int vector, void (*handler)(void))
+{
+	uintptr_t h = (uintptr_t)handler;
+
+	idt[2 * vector] = (h & 0xffff) | 0x10ULL << 16 | 0x8eULL << 40 |
+			  ((h >> 16) & 0xffff) << 48;
+	idt[2 * vector + 1] = h >> 32;
+}
+
+/* An IDT with gates for IRQ_VECTOR(2) only; the local APIC switched on. */
 static void irq_setup(void)
 {
-	static uint64_t idt[2 * 256] __attribute__((aligned(16)));
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uintptr_t)idt };
-	uintptr_t h = (uintptr_t)irq_entry;
 
-	/* 64-bit interrupt gate: selector 0x10 (__BOOT_CS), present, DPL 0. */
-	idt[2 * IRQ_VECTOR] = (h & 0xffff) | 0x10ULL << 16 | 0x8eULL << 40 |
-			      ((h >> 16) & 0xffff) << 48;
-	idt[2 * IRQ_VECTOR + 1] = h >> 32;
+	set_gate(IRQ_VECTOR, irq_entry);
+	set_gate(IRQ_VECTOR2, irq_entry2);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 	W32(LAPIC_BASE, 0x80, 0);		/* TPR: accept everything */
 	W32(LAPIC_BASE, 0xf0, 0x1ff);		/* SVR: enabled, vector 0xff */
@@ -285,8 +318,9 @@ static void msix_setup(struct vdev *d)
 	}
 	check(off && n < 32, FAIL_MSIX, "MSI-X capability found");
 	table = cfg_read(d->slot, off + 4);
-	entry = bar_addr(d->slot, table & 7) + (table & ~7U) +
-		16 * MSIX_QUEUE_VECTOR;
+	d->msix_bar = table & 7;
+	d->msix_entry = (table & ~7U) + 16 * MSIX_QUEUE_VECTOR;
+	entry = bar_addr(d->slot, d->msix_bar) + d->msix_entry;
 	W32(entry, 0, LAPIC_BASE);		/* destination: APIC id 0 */
 	W32(entry, 4, 0);
 	W32(entry, 8, IRQ_VECTOR);		/* fixed, edge */
@@ -308,8 +342,34 @@ static void wait_irq(uint32_t before)
 	      "MSI-X interrupt delivered");
 }
 
-/* Reset, negotiate VERSION_1 only, set up queue 0 for polling. */
-static void virtio_init(struct vdev *d, unsigned int index, int msix)
+/* A 4-byte write at @off of BAR @bar through the PCI_CFG window. */
+static void pcicfg_write32(struct vdev *d, unsigned int bar, uint32_t off,
+			   uint32_t v)
+{
+	cfg_write8(d->slot, d->pcicfg + 4, bar);	/* cap.bar */
+	cfg_write32(d->slot, d->pcicfg + 8, off);	/* cap.offset */
+	cfg_write32(d->slot, d->pcicfg + 12, 4);	/* cap.length */
+	cfg_write32(d->slot, d->pcicfg + 16, v);	/* pci_cfg_data */
+}
+
+/*
+ * Give the queue's MSI-X vector IRQ_VECTOR2 through the PCI_CFG window
+ * (masked while its data changes), with no MMIO access to the table.
+ */
+static void msix_retarget_pcicfg(struct vdev *d)
+{
+	uintptr_t entry = bar_addr(d->slot, d->msix_bar) + d->msix_entry;
+
+	check(d->pcicfg != 0, FAIL_MSIX_PCICFG, "PCI_CFG capability found");
+	pcicfg_write32(d, d->msix_bar, d->msix_entry + 12, 1);	/* mask */
+	pcicfg_write32(d, d->msix_bar, d->msix_entry + 8, IRQ_VECTOR2);
+	pcicfg_write32(d, d->msix_bar, d->msix_entry + 12, 0);	/* unmask */
+	check(R32(entry, 8) == IRQ_VECTOR2 && R32(entry, 12) == 0,
+	      FAIL_MSIX_PCICFG, "MSI-X entry written through PCI_CFG");
+}
+
+/* Reset, negotiate VERSION_1 only, set up and enable queue 0. */
+static void virtio_setup(struct vdev *d, unsigned int index, int msix)
 {
 	uint64_t ring = RING_BASE + index * 0x10000UL;
 	uint32_t cmd = cfg_read(d->slot, 4) & 0xffff;
@@ -350,29 +410,44 @@ static void virtio_init(struct vdev *d, unsigned int index, int msix)
 		msix_setup(d);
 	W16(d->common, 0x1c, 1);		/* queue_enable */
 	check(R16(d->common, 0x1c) == 1, FAIL_QUEUE, "queue 0 enabled");
+}
+
+static void driver_ok(struct vdev *d)
+{
 	W8(d->common, 0x14, 1 | 2 | 8 | 4);	/* DRIVER_OK */
 	check(R8(d->common, 0x14) == 15, FAIL_QUEUE, "DRIVER_OK");
+}
+
+/* Make the chain at descriptor 0 available. */
+static void post(struct vdev *d)
+{
+	W16(d->avail, 4 + 2 * (d->avail_idx % QSIZE), 0);
+	mem_barrier();
+	W16(d->avail, 2, ++d->avail_idx);
+	mem_barrier();
+}
+
+/* Poll for the next used element; return its length. */
+static uint32_t wait_used(struct vdev *d, int code, const char *what)
+{
+	uint64_t end = rdtsc() + POLL_CYCLES;
+	uintptr_t elem;
+
+	while (R16(d->used, 2) == d->used_idx && rdtsc() < end)
+		;
+	check(R16(d->used, 2) != d->used_idx, code, what);
+	mem_barrier();
+	elem = d->used + 4 + 8 * (d->used_idx % QSIZE);
+	d->used_idx++;
+	return R32(elem, 4);
 }
 
 /* Post the chain at descriptor 0, kick, poll; return the used length. */
 static uint32_t submit(struct vdev *d)
 {
-	uint64_t end = rdtsc() + POLL_CYCLES;
-	uintptr_t elem;
-
-	W16(d->avail, 4 + 2 * (d->avail_idx % QSIZE), 0);
-	mem_barrier();
-	W16(d->avail, 2, ++d->avail_idx);
-	mem_barrier();
+	post(d);
 	W16(d->notify, d->notify_off * d->notify_mult, 0);
-	while (R16(d->used, 2) == d->used_idx && rdtsc() < end)
-		;
-	check(R16(d->used, 2) != d->used_idx, FAIL_TIMEOUT,
-	      "request completed");
-	mem_barrier();
-	elem = d->used + 4 + 8 * (d->used_idx % QSIZE);
-	d->used_idx++;
-	return R32(elem, 4);
+	return wait_used(d, FAIL_TIMEOUT, "request completed");
 }
 
 static void test_rng(void)
@@ -380,14 +455,27 @@ static void test_rng(void)
 	struct vdev d = { 0 };
 	uintptr_t buf = BUF_BASE;
 	unsigned int round, i, nonzero;
+	uint32_t irqs, irqs2;
+	uint64_t end;
 
 	if (!find_device(&d, 0x1044))
 		return;
 	print("# virtio-rng\n");
-	virtio_init(&d, 0, 1);
-	for (round = 0; round < RNG_ROUNDS; round++) {
-		uint32_t irqs = RD(uint32_t, &irq_count);
+	virtio_setup(&d, 0, 1);
 
+	/* Available before DRIVER_OK, never kicked: DRIVER_OK must serve it. */
+	irqs = RD(uint32_t, &irq_count);
+	zero((void *)buf, 64);
+	set_desc(&d, 0, buf, 64, 2, 0);		/* WRITE */
+	post(&d);
+	driver_ok(&d);
+	check(wait_used(&d, FAIL_PRE_DRIVER_OK,
+			"buffer made available before DRIVER_OK served") == 64,
+	      FAIL_RNG_DATA, "rng returned 64 bytes");
+	wait_irq(irqs);
+
+	for (round = 0; round < RNG_ROUNDS; round++) {
+		irqs = RD(uint32_t, &irq_count);
 		zero((void *)buf, 64);
 		set_desc(&d, 0, buf, 64, 2, 0);	/* WRITE */
 		check(submit(&d) == 64, FAIL_RNG_DATA, "rng returned 64 bytes");
@@ -396,6 +484,19 @@ static void test_rng(void)
 			nonzero += R8(buf, i) != 0;
 		check(nonzero > 32, FAIL_RNG_DATA, "rng bytes look random");
 	}
+
+	/* The vector now says IRQ_VECTOR2: the interrupt must follow. */
+	msix_retarget_pcicfg(&d);
+	irqs = RD(uint32_t, &irq_count);
+	irqs2 = RD(uint32_t, &irq_count2);
+	set_desc(&d, 0, buf, 64, 2, 0);		/* WRITE */
+	check(submit(&d) == 64, FAIL_RNG_DATA, "rng returned 64 bytes");
+	end = rdtsc() + POLL_CYCLES;
+	while (RD(uint32_t, &irq_count2) == irqs2 && rdtsc() < end)
+		;
+	check(RD(uint32_t, &irq_count2) != irqs2 &&
+	      RD(uint32_t, &irq_count) == irqs, FAIL_MSIX_PCICFG,
+	      "MSI-X interrupt on the vector set through PCI_CFG");
 }
 
 static int same(uintptr_t a, const char *b)
@@ -434,7 +535,8 @@ static void test_blk(void)
 	if (!find_device(&d, 0x1042))
 		return;
 	print("# virtio-blk\n");
-	virtio_init(&d, 1, 0);
+	virtio_setup(&d, 1, 0);
+	driver_ok(&d);
 	check(blk_rw(&d, 0, 0, data) == 0, FAIL_BLK_STATUS, "read sector 0");
 	check(same(data, SECTOR0_MAGIC), FAIL_BLK_DATA, "sector 0 content");
 	zero((void *)data, 512);
@@ -444,6 +546,13 @@ static void test_blk(void)
 	zero((void *)data, 512);
 	check(blk_rw(&d, 0, 1, data) == 0, FAIL_BLK_STATUS, "read sector 1");
 	check(same(data, SECTOR1_TEXT), FAIL_BLK_DATA, "sector 1 read back");
+
+	/* EFBIG is an I/O error for the guest, not a dead VMM. */
+	check(blk_rw(&d, 1, FSIZE_SECTOR, data) == 1, FAIL_BLK_FSIZE,
+	      "write past the VMM's RLIMIT_FSIZE: IOERR");
+	zero((void *)data, 512);
+	check(blk_rw(&d, 0, 1, data) == 0 && same(data, SECTOR1_TEXT),
+	      FAIL_BLK_FSIZE, "device still serves after it");
 }
 
 void selftest_main(const uint8_t *zero_page)

@@ -5,10 +5,12 @@
 
 #include <stdint.h>
 
-/* Interrupts taken on IRQ_VECTOR. */
+/* Interrupts taken on IRQ_VECTOR and IRQ_VECTOR2. */
 extern uint32_t irq_count;
-/* The IRQ_VECTOR handler. */
+extern uint32_t irq_count2;
+/* The IRQ_VECTOR and IRQ_VECTOR2 handlers. */
 void irq_entry(void);
+void irq_entry2(void);
 /* The C test, called with the zero page that the VMM passed in %rsi. */
 void selftest_main(const uint8_t *zero_page);
 

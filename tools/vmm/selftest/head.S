@@ -33,10 +33,16 @@ entry64:
 1:	hlt
 	jmp	1b
 
-/* MSI handler: count, EOI the local APIC, return. */
+/* MSI handlers: count, EOI the local APIC, return. */
 	.globl	irq_entry
 irq_entry:
 	lock incl irq_count(%rip)
+	jmp	irq_eoi
+
+	.globl	irq_entry2
+irq_entry2:
+	lock incl irq_count2(%rip)
+irq_eoi:
 	pushq	%rax
 	movabsq	$0xfee000b0, %rax
 	movl	$0, (%rax)
@@ -47,6 +53,9 @@ irq_entry:
 	.balign	16
 	.globl	irq_count
 irq_count:
+	.long	0
+	.globl	irq_count2
+irq_count2:
 	.long	0
 	.balign	16
 	.space	16384

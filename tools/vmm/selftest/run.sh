@@ -5,7 +5,8 @@
 # boot the freestanding guest (guest.c) with an rng and a blk device,
 # backend=user unless BACKEND=kernel, and check
 #  - the guest's verdict (debug exit port status 0, TAP-like lines),
-#  - the disk file (the guest wrote sector 1),
+#  - the disk file (the guest wrote sector 1; its write to sector 1536,
+#    past the VMM's file size limit, failed and left nothing),
 #  - --stats: every kick reached the worker through its ioeventfd and the
 #    notify BAR never exited to the VMM.
 #
@@ -23,8 +24,15 @@ bad() { echo "FAIL: $*"; fail=1; }
 dd if=/dev/zero of="$disk" bs=1M count=1 2>/dev/null
 printf 'kvirtio-selftest-sector0' | dd of="$disk" conv=notrunc 2>/dev/null
 
-timeout 60 "$vmm" --kernel "$image" --mem 64 --cpus 1 --stats \
-	--rng backend="$backend" --blk "$disk,backend=$backend" >"$log" 2>&1
+# The VMM runs with a file size limit (ulimit -f, in KiB) below the
+# sector guest.c writes last (FSIZE_SECTOR): that write must be an I/O
+# error in the guest, not a SIGXFSZ that kills the VMM.  No core files.
+fsize_kib=512
+(
+	ulimit -c 0 && ulimit -f $fsize_kib || exit 125
+	exec timeout 60 "$vmm" --kernel "$image" --mem 64 --cpus 1 --stats \
+		--rng backend="$backend" --blk "$disk,backend=$backend"
+) >"$log" 2>&1
 rc=$?
 cat "$log"
 [ $rc -eq 0 ] || bad "vmm exit status $rc (guest check number, or a VMM error)"
@@ -32,6 +40,8 @@ grep -q '^selftest: PASS' "$log" || bad "guest did not report PASS"
 
 got=$(dd if="$disk" bs=512 skip=1 count=1 2>/dev/null | head -c 25)
 [ "$got" = written-by-selftest-guest ] || bad "sector 1 of the disk is '$got'"
+past=$(dd if="$disk" bs=512 skip=1536 count=1 2>/dev/null | tr -d '\0' | wc -c)
+[ "$past" -eq 0 ] || bad "sector 1536, past the file size limit, was written"
 
 # name=value of one field on the first stats line matching a pattern
 field() { grep -m1 -- "$1" "$log" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
