@@ -6,8 +6,8 @@
 #   scripts/check.sh [STAGE...]      default: every stage, in this order
 #
 # Stages: deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
-#         tools-test kunit sparse-uml kunit-kasan kunit-debug fuzz
-#         bench-selftest e2e
+#         tools-test vmm-selftest kunit sparse-uml kunit-kasan kunit-debug
+#         fuzz bench-selftest e2e
 #
 # Each stage logs to .build/logs/<stage>.log (the scripts called keep their
 # console output in <stage>.out next to it), prints one result line, and a
@@ -24,8 +24,8 @@ cd "$KV_ROOT" || exit 1
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 all_stages=(deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
-	tools-test kunit sparse-uml kunit-kasan kunit-debug fuzz bench-selftest
-	e2e)
+	tools-test vmm-selftest kunit sparse-uml kunit-kasan kunit-debug fuzz
+	bench-selftest e2e)
 
 passed=0
 failed=0
@@ -93,6 +93,17 @@ stage_module()
 }
 
 # Userspace unit tests print TAP: "ok N - name" / "not ok N - name".
+# The reference VMM's self-test guest on this host's own /dev/kvm (it runs
+# tiny guests, not Linux): skipped, never passed, where there is none.
+stage_vmm_selftest()
+{
+	if [ ! -w /dev/kvm ]; then
+		skip vmm-selftest "no usable /dev/kvm on this host"
+		return
+	fi
+	one vmm-selftest "$KV_LOGS/vmm-selftest.log" make -C tools vmm-selftest
+}
+
 stage_tools_test()
 {
 	local log=$KV_LOGS/tools-test.log t0=$SECONDS rc p f s
@@ -185,6 +196,7 @@ run_stage()
 	checkpatch)	stage_module checkpatch checkpatch ;;
 	checkpatch-tools) stage_module checkpatch-tools checkpatch-tools ;;
 	tools-test)	stage_tools_test ;;
+	vmm-selftest)	stage_vmm_selftest ;;
 	kunit)		stage_kunit kunit ;;
 	sparse-uml)	stage_module sparse-uml sparse-uml ;;
 	kunit-kasan)	stage_kunit kunit-kasan --kasan ;;
