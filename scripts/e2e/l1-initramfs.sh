@@ -42,8 +42,10 @@ root=$E2E_BUILD/l1-root
 rm -rf "$root"
 mkdir -p "$root/l2" "$root/e2e" "$root/lib"
 e2e_install_busybox "$root"
-# loop, ext4 and the quota format: the quota scenario's file system.
-e2e_install_modules "$root" irqbypass ccp kvm kvm-amd loop ext4 quota_v2
+# loop, ext4 (with the crc32c it asks for at mount) and the quota format:
+# the quota scenario's file system.
+e2e_install_modules "$root" irqbypass ccp kvm kvm-amd loop crc32c_generic \
+	ext4 quota_v2
 cp "$E2E_KERNEL/boot/vmlinuz-$krel" "$root/l2/vmlinuz"
 cp "$E2E_OUT/l2-initrd.gz" "$root/l2/initrd.gz"
 for p in kvblk kvhold kvpriv kvprobe; do

@@ -439,7 +439,9 @@ sc_quota()
 	mke2fs.e2fs -q -F -t ext4 -O quota -E quotatype=usrquota -m 0 $img ||
 		{ REASON="mke2fs failed"; return 1; }
 	mkdir -p /q
-	mount -t ext4 -o loop $img /q || { REASON="mounting the ext4 image failed"; return 1; }
+	# usrquota: enforce the limits (the quota feature alone only counts).
+	mount -t ext4 -o loop,usrquota $img /q ||
+		{ REASON="mounting the ext4 image failed"; return 1; }
 	dev=$(awk '$2 == "/q" { print $1 }' /proc/mounts)
 	kvpriv quota $dev 1000 $qkib | sed "s|^|L1 [$TAG] |" ||
 		{ umount /q; REASON="quotactl failed"; return 1; }
@@ -592,13 +594,13 @@ sc_hostile()
 sc_cfgrace()
 {
 	blank $W/disk 64M
-	r=0
-	while [ $r -lt ${ROUNDS:-3} ]; do
+	round=0
+	while [ $round -lt ${ROUNDS:-3} ]; do
 		guest 2 $W/disk "" "kvt.scen=cfgrace kvt.n=2000 kvt.seed=33 kvt.len=$((8 * MIB))" ||
-			{ REASON="round $r: $REASON"; return 1; }
-		r=$((r + 1))
+			{ REASON="round $round: $REASON"; return 1; }
+		round=$((round + 1))
 	done
-	say "[$TAG] $r rounds without a guest reset"
+	say "[$TAG] $round rounds without a guest reset"
 }
 
 # QD1 4 KiB random read latency (demo and comparisons).

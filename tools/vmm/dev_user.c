@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -218,6 +219,9 @@ static void *worker(void *arg)
 		if (atomic_load(&u->stop))
 			break;
 		more = false;
+		/* A pass is bounded; a waiting config access goes first. */
+		while (atomic_load(&u->d.cfg_waiting))
+			sched_yield();
 		pthread_mutex_lock(&u->d.lock);
 		for (q = 0; q < u->d.num_queues; q++) {
 			if (!atomic_exchange(&u->pending[q], false))

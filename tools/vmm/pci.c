@@ -200,7 +200,7 @@ static void cfg_access(struct vmm *vmm, uint32_t addr, uint32_t off,
 		return;
 	}
 	atomic_fetch_add(&d->stats.cfg_exits, 1);
-	pthread_mutex_lock(&d->lock);
+	vmm_dev_cfg_lock(d);
 	if (write) {
 		d->ops->cfg_write(d, off, len, val);
 		if (overlaps(off, len, PCI_CMD, 2) ||
@@ -292,7 +292,7 @@ bool vmm_pci_mmio(struct vmm *vmm, uint64_t addr, bool write, void *data,
 				continue;
 			off = addr - d->bar_addr[b];
 			atomic_fetch_add(&d->stats.mmio_exits, 1);
-			pthread_mutex_lock(&d->lock);
+			vmm_dev_cfg_lock(d);
 			if (write) {
 				d->ops->bar_write(d, b, off, data, len);
 				routes = b == d->msix_bar &&

@@ -107,7 +107,10 @@ struct vmm_dev_stats {
  * @msi_addr: last MSI address read per vector (0: not programmed)
  * @msi_data: last MSI data read per vector
  * @notify_base: guest address the ioeventfds are registered at (0: none)
- * @lock: serializes config-path accesses from several vCPUs
+ * @lock: serializes config-path accesses from several vCPUs (and, for
+ *	backend=user, the worker's passes); vCPUs take it with
+ *	vmm_dev_cfg_lock()
+ * @cfg_waiting: vCPUs waiting for @lock: the worker lets them go first
  * @stats: counters
  * @priv: backend state
  */
@@ -134,9 +137,22 @@ struct vmm_dev {
 	uint32_t *msi_data;
 	uint64_t notify_base;
 	pthread_mutex_t lock;
+	atomic_uint cfg_waiting;
 	struct vmm_dev_stats stats;
 	void *priv;
 };
+
+/*
+ * The config path's side of @lock.  A mutex is not fair: a worker that
+ * unlocks and relocks between passes could keep a vCPU's config access
+ * waiting for a whole series of passes; it yields to @cfg_waiting.
+ */
+static inline void vmm_dev_cfg_lock(struct vmm_dev *d)
+{
+	atomic_fetch_add(&d->cfg_waiting, 1);
+	pthread_mutex_lock(&d->lock);
+	atomic_fetch_sub(&d->cfg_waiting, 1);
+}
 
 /* Exit counters (--stats). */
 enum vmm_exit_kind {
