@@ -596,7 +596,7 @@ sc_cfgrace()
 	blank $W/disk 64M
 	round=0
 	while [ $round -lt ${ROUNDS:-3} ]; do
-		guest 2 $W/disk "" "kvt.scen=cfgrace kvt.n=2000 kvt.seed=33 kvt.len=$((8 * MIB))" ||
+		guest 2 $W/disk "" "kvt.scen=cfgrace kvt.n=2000 kvt.seed=33 kvt.len=$((8 * MIB)) nokaslr" ||
 			{ REASON="round $round: $REASON"; return 1; }
 		round=$((round + 1))
 	done

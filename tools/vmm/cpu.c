@@ -195,6 +195,27 @@ static void handle_mmio(struct vmm_cpu *cpu)
 		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 }
 
+/*
+ * Where the vCPU stood when it shut down: a deliberate reboot=t triple
+ * fault and an unexpected one look alike to the VMM, the registers tell
+ * them apart (with nokaslr on the guest's command line, rip maps to the
+ * kernel's System.map).
+ */
+static void report_shutdown(struct vmm_cpu *cpu)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (ioctl(cpu->fd, KVM_GET_REGS, &regs) ||
+	    ioctl(cpu->fd, KVM_GET_SREGS, &sregs))
+		return;
+	fprintf(stderr,
+		"vmm: vcpu %d shut down at rip=%#llx rsp=%#llx rflags=%#llx cs=%#x cr0=%#llx cr2=%#llx cr3=%#llx cr4=%#llx efer=%#llx idt=%#llx/%#x\n",
+		cpu->id, regs.rip, regs.rsp, regs.rflags, sregs.cs.selector,
+		sregs.cr0, sregs.cr2, sregs.cr3, sregs.cr4, sregs.efer,
+		sregs.idt.base, sregs.idt.limit);
+}
+
 static void *cpu_thread(void *arg)
 {
 	struct vmm_cpu *cpu = arg;
@@ -223,6 +244,7 @@ static void *cpu_thread(void *arg)
 			break;
 		case KVM_EXIT_SHUTDOWN:
 			atomic_fetch_add(&vmm->stats.exits[VMM_EXIT_SHUTDOWN], 1);
+			report_shutdown(cpu);
 			vmm_request_stop(vmm, 0, "guest reset (triple fault)");
 			return NULL;
 		case KVM_EXIT_HLT:
