@@ -3,11 +3,13 @@
  * libFuzzer target: the fuzzer plays a hostile guest against the
  * virtio-blk device (devices/blk.c) over a checking backend double.
  *
- * Input: a 2-byte header (device options, queue size), then an op stream:
- * post a chain (descriptors anywhere, a request header of a chosen type and
- * sector in the first buffer, discard segments in the second), poke raw
- * guest bytes, run process_queue with a budget, complete requests the
- * backend holds (any order), reset a queue and set it up again.
+ * Input: a 2-byte header (device options; queue size and how often the
+ * backend hands each request back with kvirtio_blk_requeue() before doing
+ * it), then an op stream: post a chain (descriptors anywhere, a request
+ * header of a chosen type and sector in the first buffer, discard segments
+ * in the second), poke raw guest bytes, run process_queue with a budget,
+ * complete requests the backend holds (any order), reset a queue and set
+ * it up again.
  *
  * The backend aborts (libFuzzer reports a crash) if the device ever hands
  * it a request it should have refused:
@@ -54,6 +56,7 @@ struct fb {
 	struct kvirtio_test_ring r;
 	struct kvirtio_device *vdev;
 	bool async;
+	u8 requeues;		/* hand each request back this often first */
 	u16 qsize;
 	u16 next_desc;
 	u64 features;
@@ -171,6 +174,11 @@ static int fb_submit(struct kvirtio_blk_backend *be, struct kvirtio_blk_req *req
 	struct fb *z = container_of(be, struct fb, be);
 
 	fb_check_req(z, req);
+	/* Long work, as a zero-filling backend does (kvirtio_blk_requeue). */
+	if (req->resumes < z->requeues) {
+		kvirtio_blk_requeue(req);
+		return 0;
+	}
 	if (z->async && z->nheld < FB_HELD) {
 		z->held[z->nheld++] = req;
 		return 0;
@@ -302,14 +310,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kvirtio_blk_opts o = { 0 };
 	struct kvirtio_budget budget;
 	unsigned int ops = 0;
-	u8 flags;
+	u8 flags, b;
 	int ret;
 
 	memset(&z, 0, sizeof(z));
 	z.p = data;
 	z.left = size;
 	flags = fb_u8(&z);
-	z.qsize = 4U << (fb_u8(&z) % 5);
+	b = fb_u8(&z);
+	z.qsize = 4U << (b % 5);
+	z.requeues = b / 5 % 3;
 	z.async = flags & 1;
 	z.be.ops = &fb_ops;
 	z.be.capacity = sizeof(z.disk);
