@@ -292,6 +292,9 @@ bool vmm_pci_mmio(struct vmm *vmm, uint64_t addr, bool write, void *data,
 				continue;
 			off = addr - d->bar_addr[b];
 			atomic_fetch_add(&d->stats.mmio_exits, 1);
+			/* A kick that no ioeventfd caught. */
+			if (write && b == d->notify_bar)
+				atomic_fetch_add(&d->stats.notify_exits, 1);
 			pthread_mutex_lock(&d->lock);
 			if (write) {
 				d->ops->bar_write(d, b, off, data, len);
@@ -350,23 +353,24 @@ void vmm_pci_stop(struct vmm *vmm)
 void vmm_pci_print_stats(struct vmm *vmm)
 {
 	static const char * const names[] = {
-		"cfg_exits", "mmio_exits", "route_updates",
+		"cfg_exits", "mmio_exits", "route_updates", "notify_exits",
 	};
 	unsigned int i;
 
 	for (i = 0; i < vmm->ndevs; i++) {
 		struct vmm_dev *d = vmm->devs[i];
 
-		unsigned long long v[3] = {
+		unsigned long long v[ARRAY_SIZE(names)] = {
 			atomic_load(&d->stats.cfg_exits),
 			atomic_load(&d->stats.mmio_exits),
 			atomic_load(&d->stats.route_updates),
+			atomic_load(&d->stats.notify_exits),
 		};
 		char what[48];
 
 		snprintf(what, sizeof(what), "dev %02x.0 %s backend=%s",
 			 d->slot, d->name, d->backend);
-		vmm_print_counters(what, names, v, 3);
+		vmm_print_counters(what, names, v, ARRAY_SIZE(v));
 		if (d->ops->print_stats)
 			d->ops->print_stats(d);
 	}
