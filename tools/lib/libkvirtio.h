@@ -28,12 +28,13 @@
  * thread-safe for config accesses: serialize them per device, as PCI
  * config and BAR accesses of one function are in any VMM.
  *
- * A VMM that limits file size must ignore SIGXFSZ.  The kernel's workers
- * act as the VMM (threads of its process where the kernel has vhost_task,
- * else kthreads with its RLIMIT_FSIZE): a blk write past the limit fails
- * with EFBIG, which the guest sees as VIRTIO_BLK_S_IOERR, and raises
- * SIGXFSZ in the worker's process, whose default action kills the VMM.
- * sigaction(SIGXFSZ) with SIG_IGN at startup leaves only the EFBIG.
+ * The kernel's workers act as the VMM (threads of its process where the
+ * kernel has vhost_task, else kthreads with its RLIMIT_FSIZE): a blk write
+ * past the limit fails with EFBIG, which the guest sees as
+ * VIRTIO_BLK_S_IOERR.  The SIGXFSZ raised with it goes to the worker
+ * thread only, which blocks it (vhost_task) or ignores it (kthread): it
+ * never kills the VMM.  The VMM's own writes past the limit do: a VMM
+ * that limits file size must ignore SIGXFSZ (SIG_IGN at startup).
  */
 #ifndef LIBKVIRTIO_H
 #define LIBKVIRTIO_H
