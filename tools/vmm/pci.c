@@ -7,7 +7,9 @@
  * decoding the BAR and command registers after each config write that
  * touches them (ioeventfds move with the notify BAR), and reprograms the
  * MSI routes after writes to the MSI-X capability or table, whether the
- * table is written through its BAR or through the virtio PCI_CFG window.
+ * table is written through its BAR or through the virtio PCI_CFG window,
+ * and when the guest turns memory decoding on: a backend=kernel device's
+ * table cannot be read while decoding is off (see msi.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -177,7 +179,7 @@ static void cfg_access(struct vmm *vmm, uint32_t addr, uint32_t off,
 	unsigned int fn = (addr >> 8) & 0x7;
 	struct vmm_dev *d;
 	uint32_t val = 0;
-	bool routes = false;
+	bool routes = false, mem_was_on;
 
 	memcpy(&val, data, len);
 	if (bus || fn) {
@@ -202,11 +204,18 @@ static void cfg_access(struct vmm *vmm, uint32_t addr, uint32_t off,
 	atomic_fetch_add(&d->stats.cfg_exits, 1);
 	pthread_mutex_lock(&d->lock);
 	if (write) {
+		mem_was_on = d->mem_on;
 		d->ops->cfg_write(d, off, len, val);
 		if (overlaps(off, len, PCI_CMD, 2) ||
 		    overlaps(off, len, PCI_BAR0, PCI_BAR_END - PCI_BAR0))
 			refresh_bars(d);
-		routes = (d->msix_cap && overlaps(off, len, d->msix_cap, 12)) ||
+		/*
+		 * Decoding just came on: the table reads again, and a vector
+		 * programmed through the PCI_CFG window meanwhile gets its
+		 * route now.
+		 */
+		routes = (!mem_was_on && d->mem_on) ||
+			 (d->msix_cap && overlaps(off, len, d->msix_cap, 12)) ||
 			 pcicfg_hits_msix(d, off, len);
 	} else {
 		val = d->ops->cfg_read(d, off, len);
