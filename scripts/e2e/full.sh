@@ -15,4 +15,4 @@ backends=kernel,user
 "$KV_ROOT/scripts/deps.sh" base headers e2e || exit 1
 exec "$E2E_DIR/run.sh" --backends $backends \
 	probe rng blk verify discard flush ro mq reboot kill leak \
-	quota churn wzstorm freeze hostile:kernel cfgrace lat
+	quota churn wzstorm freeze hostile:kernel cfgrace selftest:kernel+user lat

@@ -3,8 +3,9 @@
 #
 # Build the L1 initramfs: busybox-static, Debian's KVM modules (irqbypass,
 # ccp, kvm, kvm-amd; decompressed, explicit load order), kvirtio.ko built
-# against the matching 6.12 headers, the static VMM, the L2 kernel (the
-# same vmlinuz) and the L2 initramfs, kvblk, and the scenario scripts.
+# against the matching 6.12 headers, the static VMM with its self-test
+# (guest image and run.sh in /e2e/selftest), the L2 kernel (the same
+# vmlinuz) and the L2 initramfs, kvblk, and the scenario scripts.
 #
 #   scripts/e2e/l1-initramfs.sh [--with-qemu] [--no-module] [--no-vmm]
 #
@@ -12,7 +13,7 @@
 #                 firmware): backend "qemu" becomes available in L1, the
 #                 userspace reference the kvirtio backends are compared to.
 #   --no-module   do not build or carry kvirtio.ko (testbed-only runs).
-#   --no-vmm      do not build or carry tools/vmm.
+#   --no-vmm      do not build or carry tools/vmm (nor its self-test).
 #
 # E2E_MODULE_SRC=head builds kvirtio.ko from the last commit (git archive)
 # instead of the work tree.  E2E_MODULE_HOOK=CMD runs CMD in the module's
@@ -130,6 +131,21 @@ if [ $with_vmm -eq 1 ]; then
 		e2e_say "vmm: $vmm"
 	else
 		e2e_say "WARNING: no tools/vmm binary: backend=kernel|user scenarios will FAIL"
+	fi
+	# The VMM's self-test (scenario selftest): its guest image and
+	# script, run by L1's busybox sh.
+	st=$KV_ROOT/.build/tools/vmm/selftest/guest.img
+	rm -f "$st"
+	make -s -C "$KV_ROOT/tools" vmm-selftest-image > /dev/null ||
+		e2e_say "WARNING: make -C tools vmm-selftest-image failed"
+	if [ -f "$st" ]; then
+		mkdir -p "$root/e2e/selftest"
+		cp "$st" "$root/e2e/selftest/guest.img"
+		install -m 0755 "$KV_ROOT/tools/vmm/selftest/run.sh" \
+			"$root/e2e/selftest/run.sh"
+		e2e_say "vmm selftest guest: $st"
+	else
+		e2e_say "WARNING: no self-test guest image: scenario selftest will FAIL"
 	fi
 fi
 

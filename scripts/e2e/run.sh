@@ -17,7 +17,7 @@
 #
 # With no scenario, only the testbed is checked (L1 boots, KVM and the
 # module load).  Scenarios: probe rng blk verify discard flush ro mq reboot
-# kill leak quota churn wzstorm freeze hostile cfgrace lat demo
+# kill leak quota churn wzstorm freeze hostile cfgrace selftest lat demo
 # (scripts/e2e/scenarios.sh).  NAME:b1+b2 runs NAME with those backends
 # only (hostile:kernel).
 #

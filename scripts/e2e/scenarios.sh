@@ -603,6 +603,33 @@ sc_cfgrace()
 	say "[$TAG] $round rounds without a guest reset"
 }
 
+# The VMM's self-test (tools/vmm/selftest/run.sh) on L1's KVM: a
+# freestanding guest drives the rng and blk devices as a driver does (with
+# backend=kernel they live in kvirtio.ko).  Passes only on its PASS.
+sc_selftest()
+{
+	st=/e2e/selftest
+	[ -r $st/guest.img ] && [ -r $st/run.sh ] ||
+		{ REASON="no self-test in the L1 image"; return 1; }
+	rm -rf $W/selftest
+	log=$L/selftest-$BACKEND.log
+	BACKEND=$BACKEND sh $st/run.sh /bin/vmm $st/guest.img $W/selftest \
+		> $log 2>&1 &
+	wait_pid $! 150
+	rc=$?
+	rm -rf $W/selftest
+	say "[$TAG] $(grep -c '^ok - ' $log) checks ok; run.sh rc=$rc"
+	grep -E '^(not ok|selftest:|FAIL:|vmm|stats: dev|stats:   (kernel|user) )' $log |
+		sed "s|^|  [$TAG] |"
+	[ $rc -ne 124 ] || { REASON="run.sh timed out (killed)"; return 1; }
+	if [ $rc -ne 0 ] || ! grep -q "^vmm selftest ($BACKEND): PASS" $log; then
+		tail_log $log
+		r=$(grep -m1 -E '^(selftest: FAIL|FAIL:)' $log)
+		REASON="self-test rc=$rc: ${r:-no PASS}"
+		return 1
+	fi
+}
+
 # QD1 4 KiB random read latency (demo and comparisons).
 sc_lat()
 {

@@ -15,4 +15,4 @@ set -uo pipefail
 "$KV_ROOT/scripts/deps.sh" base headers e2e || exit 1
 exec "$E2E_DIR/run.sh" --backends kernel,user --timeout 1000 \
 	probe rng blk verify discard flush ro mq reboot kill leak \
-	quota churn wzstorm freeze hostile:kernel cfgrace
+	quota churn wzstorm freeze hostile:kernel cfgrace selftest:kernel+user

@@ -12,6 +12,8 @@
 
 #include "libkvirtio.h"
 
+#define PCI_COMMAND		0x04
+#define PCI_COMMAND_MEMORY	0x0002
 #define PCI_CAP_PTR		0x34
 #define PCI_CAP_ID_MSIX		0x11
 #define MSIX_CTRL_ENABLE	0x8000
@@ -439,6 +441,22 @@ int kvirtio_dev_move_notify(struct kvirtio_dev *dev, uint64_t notify_bar_gpa)
 	return ret;
 }
 
+/*
+ * 0 when the guest has memory decoding on, -EAGAIN when it is off: the
+ * device then answers BAR reads with all-ones (and success), as a PCI
+ * function does, so the MSI-X table cannot be read through its BAR.
+ */
+static int table_readable(struct kvirtio_dev *dev)
+{
+	uint32_t cmd;
+	int ret;
+
+	ret = kvirtio_dev_config_read(dev, PCI_COMMAND, 2, &cmd);
+	if (ret)
+		return ret;
+	return cmd & PCI_COMMAND_MEMORY ? 0 : -EAGAIN;
+}
+
 int kvirtio_dev_msix_entry(struct kvirtio_dev *dev, uint16_t vec,
 			   uint64_t *addr, uint32_t *data, bool *deliverable)
 {
@@ -449,6 +467,15 @@ int kvirtio_dev_msix_entry(struct kvirtio_dev *dev, uint16_t vec,
 
 	if (vec >= dev->info.num_msix || !dev->msix_cap)
 		return -EINVAL;
+	/*
+	 * The guest may program the table with decoding off, through the
+	 * PCI_CFG window.  Asked again after the reads: a guest may have
+	 * turned decoding off meanwhile (a caller that rebuilds routes when
+	 * decoding comes on gets the entries right then).
+	 */
+	ret = table_readable(dev);
+	if (ret)
+		return ret;
 	off = dev->info.msix_table_offset + (uint64_t)vec * MSIX_ENTRY_SIZE;
 	for (i = 0; i < 4; i++) {
 		ret = kvirtio_dev_bar_read(dev, dev->info.msix_bar,
@@ -456,6 +483,9 @@ int kvirtio_dev_msix_entry(struct kvirtio_dev *dev, uint16_t vec,
 		if (ret)
 			return ret;
 	}
+	ret = table_readable(dev);
+	if (ret)
+		return ret;
 	ret = kvirtio_dev_config_read(dev, dev->msix_cap + 2, 2, &ctrl);
 	if (ret)
 		return ret;

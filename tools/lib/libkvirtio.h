@@ -28,12 +28,13 @@
  * thread-safe for config accesses: serialize them per device, as PCI
  * config and BAR accesses of one function are in any VMM.
  *
- * A VMM that limits file size must ignore SIGXFSZ.  The kernel's workers
- * act as the VMM (threads of its process where the kernel has vhost_task,
- * else kthreads with its RLIMIT_FSIZE): a blk write past the limit fails
- * with EFBIG, which the guest sees as VIRTIO_BLK_S_IOERR, and raises
- * SIGXFSZ in the worker's process, whose default action kills the VMM.
- * sigaction(SIGXFSZ) with SIG_IGN at startup leaves only the EFBIG.
+ * The kernel's workers act as the VMM (threads of its process where the
+ * kernel has vhost_task, else kthreads with its RLIMIT_FSIZE): a blk write
+ * past the limit fails with EFBIG, which the guest sees as
+ * VIRTIO_BLK_S_IOERR.  The SIGXFSZ raised with it goes to the worker
+ * thread only, which blocks it (vhost_task) or ignores it (kthread): it
+ * never kills the VMM.  The VMM's own writes past the limit do: a VMM
+ * that limits file size must ignore SIGXFSZ (SIG_IGN at startup).
  */
 #ifndef LIBKVIRTIO_H
 #define LIBKVIRTIO_H
@@ -188,13 +189,21 @@ int kvirtio_dev_move_notify(struct kvirtio_dev *dev, uint64_t notify_bar_gpa);
 
 /**
  * kvirtio_dev_msix_entry() - read one MSI-X vector from the device
- * @dev: the device (guest memory decoding must be on to read the table)
+ * @dev: the device
  * @vec: vector, < info->num_msix
  * @addr: message address
  * @data: message data
  * @deliverable: MSI-X enabled, function and vector unmasked
  *
- * Return: 0 or a negative errno.
+ * The table is read through its BAR, which the device answers only while
+ * the guest has memory decoding on (PCI command register bit 1).  The
+ * guest can still program the table with decoding off, through the virtio
+ * PCI_CFG window: a VMM that gets -EAGAIN keeps the vector's last route and
+ * must read it again when the guest turns decoding on (a config write to
+ * the command register that sets bit 1).
+ *
+ * Return: 0, -EAGAIN while memory decoding is off (nothing read), or
+ * another negative errno.
  */
 int kvirtio_dev_msix_entry(struct kvirtio_dev *dev, uint16_t vec,
 			   uint64_t *addr, uint32_t *data, bool *deliverable);
@@ -208,10 +217,12 @@ int kvirtio_dev_msix_entry(struct kvirtio_dev *dev, uint16_t vec,
  * Call it for every vector after the guest writes the MSI-X capability or
  * table: a BAR write to the table, and also a config write to pci_cfg_data
  * of the virtio PCI_CFG capability (cfg_type 5) while its cap.bar selects
- * the MSI-X BAR, which the device performs on the table.
+ * the MSI-X BAR, which the device performs on the table; and when the
+ * guest turns memory decoding on (see kvirtio_dev_msix_entry()).
  *
  * Return: 1 when @e was filled, 0 when the guest has not programmed the
- * vector (no route needed), or a negative errno.
+ * vector (no route needed), -EAGAIN while memory decoding is off (keep
+ * the vector's last route), or another negative errno.
  */
 int kvirtio_dev_msix_route(struct kvirtio_dev *dev, uint16_t vec,
 			   struct kvm_irq_routing_entry *e);

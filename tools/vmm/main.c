@@ -382,13 +382,14 @@ static int catch_stop_signals(void)
 }
 
 /*
- * A write past RLIMIT_FSIZE fails with EFBIG and raises SIGXFSZ, whose
- * default action kills the writer's whole process.  The writers are the
- * blk backend (backend=user) and kvirtio.ko's workers, which act as this
- * process (threads of it where the kernel has vhost_task).  Ignored, the
+ * A write past RLIMIT_FSIZE fails with EFBIG and raises SIGXFSZ in the
+ * writing thread, whose default action kills the whole process.  The blk
+ * backend (backend=user) writes from a thread of ours.  Ignored, the
  * signal leaves only the EFBIG, which the device turns into
  * VIRTIO_BLK_S_IOERR: a guest must not be able to kill its VMM by writing
- * past the VMM's file size limit.
+ * past the VMM's file size limit.  kvirtio.ko's workers get the same
+ * EFBIG under our limit, but their SIGXFSZ stays with the worker (a
+ * vhost_task blocks all but SIGKILL and SIGSTOP; a kthread ignores it).
  */
 static int ignore_sigxfsz(void)
 {

@@ -37,8 +37,13 @@ int vmm_msi_alloc(struct vmm_dev *d)
  * vmm_msi_update() - reprogram KVM's GSI routing from the MSI-X tables
  * @vmm: the VM
  *
- * A vector whose table cannot be read right now (memory decoding off)
- * keeps its last route.
+ * A vector whose table cannot be read right now keeps its last route:
+ * backend=kernel reads the table through the BAR, -EAGAIN while the guest
+ * has memory decoding off.  The guest may program the table meanwhile
+ * through the PCI_CFG window, so pci.c calls this again when the guest
+ * turns decoding on.  (backend=user reads the transport's table, which
+ * decoding does not hide.)
+ *
  * Return: 0 or a negative errno.
  */
 int vmm_msi_update(struct vmm *vmm)

@@ -7,7 +7,9 @@
  * decoding the BAR and command registers after each config write that
  * touches them (ioeventfds move with the notify BAR), and reprograms the
  * MSI routes after writes to the MSI-X capability or table, whether the
- * table is written through its BAR or through the virtio PCI_CFG window.
+ * table is written through its BAR or through the virtio PCI_CFG window,
+ * and when the guest turns memory decoding on: a backend=kernel device's
+ * table cannot be read while decoding is off (see msi.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -177,7 +179,7 @@ static void cfg_access(struct vmm *vmm, uint32_t addr, uint32_t off,
 	unsigned int fn = (addr >> 8) & 0x7;
 	struct vmm_dev *d;
 	uint32_t val = 0;
-	bool routes = false;
+	bool routes = false, mem_was_on;
 
 	memcpy(&val, data, len);
 	if (bus || fn) {
@@ -202,11 +204,18 @@ static void cfg_access(struct vmm *vmm, uint32_t addr, uint32_t off,
 	atomic_fetch_add(&d->stats.cfg_exits, 1);
 	vmm_dev_cfg_lock(d);
 	if (write) {
+		mem_was_on = d->mem_on;
 		d->ops->cfg_write(d, off, len, val);
 		if (overlaps(off, len, PCI_CMD, 2) ||
 		    overlaps(off, len, PCI_BAR0, PCI_BAR_END - PCI_BAR0))
 			refresh_bars(d);
-		routes = (d->msix_cap && overlaps(off, len, d->msix_cap, 12)) ||
+		/*
+		 * Decoding just came on: the table reads again, and a vector
+		 * programmed through the PCI_CFG window meanwhile gets its
+		 * route now.
+		 */
+		routes = (!mem_was_on && d->mem_on) ||
+			 (d->msix_cap && overlaps(off, len, d->msix_cap, 12)) ||
 			 pcicfg_hits_msix(d, off, len);
 	} else {
 		val = d->ops->cfg_read(d, off, len);
@@ -292,6 +301,9 @@ bool vmm_pci_mmio(struct vmm *vmm, uint64_t addr, bool write, void *data,
 				continue;
 			off = addr - d->bar_addr[b];
 			atomic_fetch_add(&d->stats.mmio_exits, 1);
+			/* A kick that no ioeventfd caught. */
+			if (write && b == d->notify_bar)
+				atomic_fetch_add(&d->stats.notify_exits, 1);
 			vmm_dev_cfg_lock(d);
 			if (write) {
 				d->ops->bar_write(d, b, off, data, len);
@@ -350,23 +362,24 @@ void vmm_pci_stop(struct vmm *vmm)
 void vmm_pci_print_stats(struct vmm *vmm)
 {
 	static const char * const names[] = {
-		"cfg_exits", "mmio_exits", "route_updates",
+		"cfg_exits", "mmio_exits", "route_updates", "notify_exits",
 	};
 	unsigned int i;
 
 	for (i = 0; i < vmm->ndevs; i++) {
 		struct vmm_dev *d = vmm->devs[i];
 
-		unsigned long long v[3] = {
+		unsigned long long v[ARRAY_SIZE(names)] = {
 			atomic_load(&d->stats.cfg_exits),
 			atomic_load(&d->stats.mmio_exits),
 			atomic_load(&d->stats.route_updates),
+			atomic_load(&d->stats.notify_exits),
 		};
 		char what[48];
 
 		snprintf(what, sizeof(what), "dev %02x.0 %s backend=%s",
 			 d->slot, d->name, d->backend);
-		vmm_print_counters(what, names, v, 3);
+		vmm_print_counters(what, names, v, ARRAY_SIZE(v));
 		if (d->ops->print_stats)
 			d->ops->print_stats(d);
 	}

@@ -82,6 +82,7 @@ struct vmm_dev_stats {
 	atomic_ulong cfg_exits;		/* config space accesses (port I/O) */
 	atomic_ulong mmio_exits;	/* BAR accesses that exited to us */
 	atomic_ulong route_updates;	/* MSI route reprogramming */
+	atomic_ulong notify_exits;	/* notify BAR writes that exited */
 };
 
 /**

@@ -14,7 +14,11 @@
  *    IRQ_VECTOR on APIC 0); then the queue's MSI-X table entry is given
  *    IRQ_VECTOR2 through the virtio PCI_CFG window (config space only) and
  *    one more completion must arrive there: the VMM must follow a table
- *    write made through the window;
+ *    write made through the window; then IRQ_VECTOR3, the same way but
+ *    with memory decoding off (the window works regardless), turned on
+ *    again before the next completion, which must arrive there: a VMM
+ *    that cannot read the table while decoding is off must route the
+ *    vector when decoding comes back;
  *  - virtio-blk: reads sector 0 (must start with SECTOR0_MAGIC, written by
  *    the test script), writes SECTOR1_TEXT to sector 1 (the script checks
  *    the file), reads it back, then writes sector FSIZE_SECTOR, past the
@@ -63,10 +67,12 @@ enum fail {
 	FAIL_PRE_DRIVER_OK,
 	FAIL_MSIX_PCICFG,
 	FAIL_BLK_FSIZE,
+	FAIL_MSIX_DECODE_OFF,
 };
 
 #define IRQ_VECTOR		0x40
 #define IRQ_VECTOR2		0x41
+#define IRQ_VECTOR3		0x42
 #define LAPIC_BASE		0xfee00000UL
 #define MSIX_QUEUE_VECTOR	1
 
@@ -287,7 +293,7 @@ static void set_gate(unsigned int vector, void (*handler)(void))
 	idt[2 * vector + 1] = h >> 32;
 }
 
-/* An IDT with gates for IRQ_VECTOR(2) only; the local APIC switched on. */
+/* An IDT with gates for IRQ_VECTOR(2, 3) only; the local APIC on. */
 static void irq_setup(void)
 {
 	struct {
@@ -297,6 +303,7 @@ static void irq_setup(void)
 
 	set_gate(IRQ_VECTOR, irq_entry);
 	set_gate(IRQ_VECTOR2, irq_entry2);
+	set_gate(IRQ_VECTOR3, irq_entry3);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 	W32(LAPIC_BASE, 0x80, 0);		/* TPR: accept everything */
 	W32(LAPIC_BASE, 0xf0, 0x1ff);		/* SVR: enabled, vector 0xff */
@@ -332,24 +339,43 @@ static void msix_setup(struct vdev *d)
 	      "queue 0 mapped to an MSI-X vector");
 }
 
-static void wait_irq(uint32_t before)
+/* Has *@count moved from @before within about a second? */
+static int irq_arrived(const uint32_t *count, uint32_t before)
 {
 	uint64_t end = rdtsc() + POLL_CYCLES;
 
-	while (RD(uint32_t, &irq_count) == before && rdtsc() < end)
+	while (RD(uint32_t, count) == before && rdtsc() < end)
 		;
-	check(RD(uint32_t, &irq_count) != before, FAIL_MSIX,
+	return RD(uint32_t, count) != before;
+}
+
+static void wait_irq(uint32_t before)
+{
+	check(irq_arrived(&irq_count, before), FAIL_MSIX,
 	      "MSI-X interrupt delivered");
+}
+
+/* Aim the PCI_CFG window at 4 bytes at @off of BAR @bar. */
+static void pcicfg_select(struct vdev *d, unsigned int bar, uint32_t off)
+{
+	cfg_write8(d->slot, d->pcicfg + 4, bar);	/* cap.bar */
+	cfg_write32(d->slot, d->pcicfg + 8, off);	/* cap.offset */
+	cfg_write32(d->slot, d->pcicfg + 12, 4);	/* cap.length */
 }
 
 /* A 4-byte write at @off of BAR @bar through the PCI_CFG window. */
 static void pcicfg_write32(struct vdev *d, unsigned int bar, uint32_t off,
 			   uint32_t v)
 {
-	cfg_write8(d->slot, d->pcicfg + 4, bar);	/* cap.bar */
-	cfg_write32(d->slot, d->pcicfg + 8, off);	/* cap.offset */
-	cfg_write32(d->slot, d->pcicfg + 12, 4);	/* cap.length */
+	pcicfg_select(d, bar, off);
 	cfg_write32(d->slot, d->pcicfg + 16, v);	/* pci_cfg_data */
+}
+
+/* A 4-byte read at @off of BAR @bar through the PCI_CFG window. */
+static uint32_t pcicfg_read32(struct vdev *d, unsigned int bar, uint32_t off)
+{
+	pcicfg_select(d, bar, off);
+	return cfg_read(d->slot, d->pcicfg + 16);	/* pci_cfg_data */
 }
 
 /*
@@ -366,6 +392,26 @@ static void msix_retarget_pcicfg(struct vdev *d)
 	pcicfg_write32(d, d->msix_bar, d->msix_entry + 12, 0);	/* unmask */
 	check(R32(entry, 8) == IRQ_VECTOR2 && R32(entry, 12) == 0,
 	      FAIL_MSIX_PCICFG, "MSI-X entry written through PCI_CFG");
+}
+
+/*
+ * The same with memory decoding off: the VMM cannot read the table
+ * through the BAR meanwhile.  Give the vector IRQ_VECTOR3 through the
+ * window, read it back there, and turn decoding on again.
+ */
+static void msix_retarget_decode_off(struct vdev *d)
+{
+	uint32_t cmd = cfg_read(d->slot, 4) & 0xffff;
+
+	cfg_write16(d->slot, 4, cmd & ~0x2);	/* memory decoding off */
+	pcicfg_write32(d, d->msix_bar, d->msix_entry + 12, 1);	/* mask */
+	pcicfg_write32(d, d->msix_bar, d->msix_entry + 8, IRQ_VECTOR3);
+	pcicfg_write32(d, d->msix_bar, d->msix_entry + 12, 0);	/* unmask */
+	check(pcicfg_read32(d, d->msix_bar, d->msix_entry + 8) == IRQ_VECTOR3 &&
+	      pcicfg_read32(d, d->msix_bar, d->msix_entry + 12) == 0,
+	      FAIL_MSIX_DECODE_OFF,
+	      "MSI-X entry written through PCI_CFG with decoding off");
+	cfg_write16(d->slot, 4, cmd);		/* memory decoding on */
 }
 
 /* Reset, negotiate VERSION_1 only, set up and enable queue 0. */
@@ -455,8 +501,7 @@ static void test_rng(void)
 	struct vdev d = { 0 };
 	uintptr_t buf = BUF_BASE;
 	unsigned int round, i, nonzero;
-	uint32_t irqs, irqs2;
-	uint64_t end;
+	uint32_t irqs, irqs2, irqs3;
 
 	if (!find_device(&d, 0x1044))
 		return;
@@ -491,12 +536,21 @@ static void test_rng(void)
 	irqs2 = RD(uint32_t, &irq_count2);
 	set_desc(&d, 0, buf, 64, 2, 0);		/* WRITE */
 	check(submit(&d) == 64, FAIL_RNG_DATA, "rng returned 64 bytes");
-	end = rdtsc() + POLL_CYCLES;
-	while (RD(uint32_t, &irq_count2) == irqs2 && rdtsc() < end)
-		;
-	check(RD(uint32_t, &irq_count2) != irqs2 &&
+	check(irq_arrived(&irq_count2, irqs2) &&
 	      RD(uint32_t, &irq_count) == irqs, FAIL_MSIX_PCICFG,
 	      "MSI-X interrupt on the vector set through PCI_CFG");
+
+	/* IRQ_VECTOR3, set while decoding was off: routed once it is on. */
+	msix_retarget_decode_off(&d);
+	irqs = RD(uint32_t, &irq_count);
+	irqs2 = RD(uint32_t, &irq_count2);
+	irqs3 = RD(uint32_t, &irq_count3);
+	set_desc(&d, 0, buf, 64, 2, 0);		/* WRITE */
+	check(submit(&d) == 64, FAIL_RNG_DATA, "rng returned 64 bytes");
+	check(irq_arrived(&irq_count3, irqs3) &&
+	      RD(uint32_t, &irq_count) == irqs &&
+	      RD(uint32_t, &irq_count2) == irqs2, FAIL_MSIX_DECODE_OFF,
+	      "MSI-X interrupt on the vector set with decoding off");
 }
 
 static int same(uintptr_t a, const char *b)

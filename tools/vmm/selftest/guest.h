@@ -5,12 +5,14 @@
 
 #include <stdint.h>
 
-/* Interrupts taken on IRQ_VECTOR and IRQ_VECTOR2. */
+/* Interrupts taken on IRQ_VECTOR, IRQ_VECTOR2 and IRQ_VECTOR3. */
 extern uint32_t irq_count;
 extern uint32_t irq_count2;
-/* The IRQ_VECTOR and IRQ_VECTOR2 handlers. */
+extern uint32_t irq_count3;
+/* Their handlers. */
 void irq_entry(void);
 void irq_entry2(void);
+void irq_entry3(void);
 /* The C test, called with the zero page that the VMM passed in %rsi. */
 void selftest_main(const uint8_t *zero_page);
 

@@ -39,6 +39,11 @@ irq_entry:
 	lock incl irq_count(%rip)
 	jmp	irq_eoi
 
+	.globl	irq_entry3
+irq_entry3:
+	lock incl irq_count3(%rip)
+	jmp	irq_eoi
+
 	.globl	irq_entry2
 irq_entry2:
 	lock incl irq_count2(%rip)
@@ -56,6 +61,9 @@ irq_count:
 	.long	0
 	.globl	irq_count2
 irq_count2:
+	.long	0
+	.globl	irq_count3
+irq_count3:
 	.long	0
 	.balign	16
 	.space	16384
