@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
 	--no-build)	build=0 ;;
 	--log)		log=$2; shift ;;
 	--rounds)	rounds=$2; shift ;;
-	-h|--help)	sed -n '3,27p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-h|--help)	sed -n '3,26p' "$0" | sed 's/^# \?//'; exit 0 ;;
 	-*)		e2e_die "unknown option $1" ;;
 	*)		scen+=("$1") ;;
 	esac

@@ -593,13 +593,26 @@ sc_hostile()
 # a silent L2 triple fault was once seen in such a race.
 sc_cfgrace()
 {
+	T=/sys/kernel/tracing
 	blank $W/disk 64M
+	# L1's KVM records the exceptions it injects and every exit: after an
+	# unexpected reset, the last ones say what the guest was doing.
+	echo 4096 > $T/buffer_size_kb
+	echo 1 > $T/events/kvm/kvm_inj_exception/enable
+	echo 1 > $T/events/kvm/kvm_exit/enable
 	round=0
 	while [ $round -lt ${ROUNDS:-3} ]; do
-		guest 2 $W/disk "" "kvt.scen=cfgrace kvt.n=2000 kvt.seed=33 kvt.len=$((8 * MIB)) nokaslr" ||
-			{ REASON="round $round: $REASON"; return 1; }
+		echo > $T/trace
+		if ! guest 2 $W/disk "" "kvt.scen=cfgrace kvt.n=2000 kvt.seed=33 kvt.len=$((8 * MIB)) nokaslr"; then
+			grep -v '^#' $T/trace | tail -n 40 | sed "s|^|L1 [$TAG trace] |"
+			REASON="round $round: $REASON"
+			break
+		fi
 		round=$((round + 1))
 	done
+	echo 0 > $T/events/kvm/kvm_inj_exception/enable
+	echo 0 > $T/events/kvm/kvm_exit/enable
+	[ -z "$REASON" ] || return 1
 	say "[$TAG] $round rounds without a guest reset"
 }
 

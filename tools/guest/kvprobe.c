@@ -117,7 +117,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: kvprobe memcg CGROUP FILE | badfile FILE | goodfile FILE\n");
+		fprintf(stderr,
+			"usage: kvprobe memcg CGROUP FILE | badfile FILE | goodfile FILE\n");
 		return 2;
 	}
 	cmd = argv[1];

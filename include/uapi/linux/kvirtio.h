@@ -335,7 +335,8 @@ struct kvirtio_options {
  * @bytes: payload bytes moved
  * @kicks: kicks received (eventfd or BAR notify writes)
  * @interrupts: interrupts raised (MSI-X eventfd or INTx)
- * @errors: queue violations and failed requests
+ * @errors: broken queues and worker start failures (requests that
+ *	completed with an error status are answered, not counted)
  * @wakeups: worker wakeups
  * @budget_exhausted: passes that stopped on the per-wakeup budget
  * @poll_hits: work found while busy-polling (a kick avoided)
