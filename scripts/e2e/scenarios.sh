@@ -166,8 +166,26 @@ tail_log()
 
 # guest CPUS FILE BLKOPTS ARGS [TIMEOUT]: boot L2 with the current backend
 # and wait for it to power off.  Returns 0 iff L2 printed RESULT PASS.
+#
+# A guest whose kernel oopsed on an int3 is booted once more, and said
+# so: nested TCG sometimes runs a stale copy of code the guest kernel is
+# live-patching (text_poke_bp's int3), with QEMU as the VMM as well as
+# ours (Documentation/e2e.rst, Known limits).  Any other failure stands.
 RUN=0
+RETRIES=0
 guest()
+{
+	guest_once "$@" && return 0
+	if tr -d '\r' < $log | grep -q 'Oops: int3'; then
+		RETRIES=$((RETRIES + 1))
+		say "[$TAG] retrying once: the guest kernel oopsed on an int3 (nested TCG text patching, not the device)"
+		guest_once "$@"
+		return
+	fi
+	return 1
+}
+
+guest_once()
 {
 	RUN=$((RUN + 1))
 	log=$L/$RUN.log
@@ -595,9 +613,11 @@ sc_cfgrace()
 {
 	T=/sys/kernel/tracing
 	blank $W/disk 64M
-	# L1's KVM records the exceptions it injects and every exit: after an
-	# unexpected reset, the last ones say what the guest was doing.
-	echo 4096 > $T/buffer_size_kb
+	# L1's KVM records the exceptions it injects and the shutdown exit
+	# (SVM exit code 0x7f): where the guest was and what it was
+	# delivering when it reset.  Recording every exit changes the timing
+	# (and made int3 oopses far more frequent), so only these.
+	echo 'exit_reason == 127' > $T/events/kvm/kvm_exit/filter
 	echo 1 > $T/events/kvm/kvm_inj_exception/enable
 	echo 1 > $T/events/kvm/kvm_exit/enable
 	round=0
@@ -612,6 +632,7 @@ sc_cfgrace()
 	done
 	echo 0 > $T/events/kvm/kvm_inj_exception/enable
 	echo 0 > $T/events/kvm/kvm_exit/enable
+	echo 0 > $T/events/kvm/kvm_exit/filter
 	[ -z "$REASON" ] || return 1
 	say "[$TAG] $round rounds without a guest reset"
 }
@@ -713,3 +734,4 @@ for item in $scen_list; do
 		rm -f $W/*
 	done
 done
+say "guests booted again after an int3 oops (testbed): $RETRIES"
