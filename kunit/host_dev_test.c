@@ -22,6 +22,7 @@
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
 #include <linux/syscalls.h>
+#include <linux/task_work.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/eventfd.h>
 #include <uapi/linux/virtio_blk.h>
@@ -591,10 +592,27 @@ static void dev_options(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
 					sizeof(o)), -EINVAL);
 	o.flags = KVIRTIO_OPT_BUSY_POLL | KVIRTIO_OPT_BUDGET;
-	o.reserved[1] = 1;
+	o.inline_us = 1;	/* inline fields without KVIRTIO_OPT_INLINE */
 	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
 					sizeof(o)), -EINVAL);
-	o.reserved[1] = 0;
+	o.inline_us = 0;
+	/* Inline bounds out of range. */
+	o.flags |= KVIRTIO_OPT_INLINE;
+	o.inline_kicks = 1;
+	o.inline_requests = 0;
+	o.inline_us = 100;
+	o.inline_bytes = 64 << 10;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), -EINVAL);
+	o.inline_requests = 16;
+	o.inline_bytes = KVIRTIO_INLINE_BYTES_MAX + 1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), -EINVAL);
+	o.inline_bytes = 64 << 10;
+	o.inline_kicks = 2;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), -EINVAL);
+	o.inline_kicks = 0;
 	o.flags |= KVIRTIO_OPT_WORKER_PER_QUEUE;
 	o.worker_per_queue = 2;
 	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
@@ -609,6 +627,10 @@ static void dev_options(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->hdev->workers.opts.budget_requests, 8U);
 	KUNIT_EXPECT_EQ(test, f->hdev->workers.opts.budget_bytes, 1ULL << 20);
 	KUNIT_EXPECT_TRUE(test, f->hdev->workers.opts.per_queue);
+	KUNIT_EXPECT_FALSE(test, f->hdev->workers.opts.inline_kicks);
+	KUNIT_EXPECT_EQ(test, f->hdev->workers.opts.inline_requests, 16U);
+	KUNIT_EXPECT_EQ(test, f->hdev->workers.opts.inline_us, 100U);
+	KUNIT_EXPECT_EQ(test, f->hdev->workers.opts.inline_bytes, 64ULL << 10);
 	close_dev(f);
 }
 
@@ -1283,6 +1305,123 @@ static void dev_guest_ram_unmapped(struct kunit *test)
 	expect_live_back(test, f);
 }
 
+static long set_inline(struct dfix *f, u32 on)
+{
+	struct kvirtio_options o = {
+		.argsz = sizeof(o), .flags = KVIRTIO_OPT_INLINE,
+		.inline_kicks = on, .inline_requests = 64, .inline_us = 200,
+		.inline_bytes = 256 << 10,
+	};
+
+	return dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o, sizeof(o));
+}
+
+static s64 hstat(struct dfix *f, atomic64_t *c)
+{
+	return atomic64_read(c);
+}
+
+/*
+ * Inline kicks (host/inline.c): a kick from a thread of the device's mm
+ * queues a pass on that thread, which serves the queue and signals the
+ * interrupt before the thread goes back to the guest, without waking the
+ * worker.  KUnit runs in a kthread: kvirtio_inline_any_task lets it stand
+ * in for a vCPU thread, and task_work_run() is its way back to the guest.
+ * Also the lifetimes: a pass that runs after the thread left the mm (a
+ * VMM killed with the pass queued runs it after exit_mm()), an exiting
+ * thread, and the device fd closed with a pass queued.
+ */
+static void dev_inline_kick(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	int kick = new_eventfd(test), trig = new_eventfd(test);
+	struct mm_struct *mm = current->mm;
+	struct kvirtio_hstats *st;
+	long devices0 = atomic_long_read(&kvirtio_live.devices);
+	s64 wake0, pass0;
+
+	kvirtio_inline_any_task = true;
+	open_rng(test, f);
+	st = &f->hdev->stats;
+	KUNIT_ASSERT_EQ(test, set_kick(f, 0, kick), 0L);
+	KUNIT_ASSERT_EQ(test, set_irq(f, KVIRTIO_IRQ_INTX, 0, trig, -1), 0L);
+	KUNIT_ASSERT_EQ(test, set_inline(f, 1), 0L);
+	drive_to_driver_ok(test, f);
+	msleep(20);		/* the DRIVER_OK rescan by the worker */
+	wake0 = hstat(f, &st->wakeups);
+
+	/* The kick queues a pass here; it runs on the way "to the guest". */
+	post_buffer(test, f, 0);
+	efd_signal(kick);
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 0);
+	task_work_run();
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 1);
+	KUNIT_EXPECT_GT(test, efd_take(trig), 0ULL);
+	KUNIT_EXPECT_EQ(test, hstat(f, &st->inline_passes), 1LL);
+	KUNIT_EXPECT_EQ(test, hstat(f, &st->wakeups), wake0);
+	rd(test, f, 0, KVIRTIO_PCI_ISR_OFF, 1);		/* lower INTx */
+
+	/* Two kicks before the thread returns: one pass serves both. */
+	post_buffer(test, f, 1);
+	efd_signal(kick);
+	post_buffer(test, f, 2);
+	efd_signal(kick);
+	task_work_run();
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 3);
+	KUNIT_EXPECT_EQ(test, hstat(f, &st->inline_passes), 2LL);
+	rd(test, f, 0, KVIRTIO_PCI_ISR_OFF, 1);
+
+	/* Inline kicks off: the worker serves. */
+	KUNIT_ASSERT_EQ(test, set_inline(f, 0), 0L);
+	efd_take(trig);
+	post_buffer(test, f, 3);
+	efd_signal(kick);
+	KUNIT_EXPECT_GT(test, efd_wait(trig, 2000), 0ULL);
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 4);
+	KUNIT_EXPECT_EQ(test, hstat(f, &st->inline_passes), 2LL);
+	KUNIT_ASSERT_EQ(test, set_inline(f, 1), 0L);
+	rd(test, f, 0, KVIRTIO_PCI_ISR_OFF, 1);
+
+	/* The pass runs after the thread left the mm: the worker serves. */
+	efd_take(trig);
+	post_buffer(test, f, 4);
+	efd_signal(kick);
+	mmgrab(mm);
+	kthread_unuse_mm(mm);
+	task_work_run();
+	kthread_use_mm(mm);
+	mmdrop(mm);
+	KUNIT_EXPECT_GT(test, efd_wait(trig, 2000), 0ULL);
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 5);
+	KUNIT_EXPECT_EQ(test, hstat(f, &st->inline_passes), 2LL);
+	rd(test, f, 0, KVIRTIO_PCI_ISR_OFF, 1);
+
+	/* An exiting thread queues nothing: the worker serves. */
+	efd_take(trig);
+	post_buffer(test, f, 5);
+	current->flags |= PF_EXITING;
+	efd_signal(kick);
+	current->flags &= ~PF_EXITING;
+	KUNIT_EXPECT_FALSE(test, task_work_pending(current));
+	KUNIT_EXPECT_GT(test, efd_wait(trig, 2000), 0ULL);
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 6);
+	rd(test, f, 0, KVIRTIO_PCI_ISR_OFF, 1);
+
+	/* Closed with a pass queued: the pass keeps the device until it ran. */
+	post_buffer(test, f, 6);
+	efd_signal(kick);
+	close_dev(f);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.devices),
+			devices0 + 1);
+	task_work_run();
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 7);
+	flush_delayed_fput();	/* the pass dropped the last reference */
+	kvirtio_inline_any_task = false;
+	close_fd_sync(kick);
+	close_fd_sync(trig);
+	expect_live_back(test, f);
+}
+
 static struct kunit_case host_dev_cases[] = {
 	KUNIT_CASE(dev_create_errnos),
 	KUNIT_CASE(dev_get_info),
@@ -1301,6 +1440,7 @@ static struct kunit_case host_dev_cases[] = {
 	KUNIT_CASE(dev_arg_sizes),
 	KUNIT_CASE(dev_release_one_grace_period),
 	KUNIT_CASE(dev_guest_ram_unmapped),
+	KUNIT_CASE(dev_inline_kick),
 	{}
 };
 

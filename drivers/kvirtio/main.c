@@ -32,6 +32,26 @@ module_param_named(worker_per_queue, kvirtio_worker_per_queue, bool, 0644);
 MODULE_PARM_DESC(worker_per_queue,
 		 "One worker thread per queue for new devices (default: per device)");
 
+bool kvirtio_inline_kicks = true;
+module_param_named(inline_kicks, kvirtio_inline_kicks, bool, 0644);
+MODULE_PARM_DESC(inline_kicks,
+		 "Serve a kick in the kicking vCPU's thread before it re-enters the guest, for new devices (default: Y)");
+
+unsigned int kvirtio_inline_requests = 64;
+module_param_named(inline_requests, kvirtio_inline_requests, uint, 0644);
+MODULE_PARM_DESC(inline_requests,
+		 "Requests per inline pass for new devices (default 64)");
+
+unsigned int kvirtio_inline_us = 200;
+module_param_named(inline_us, kvirtio_inline_us, uint, 0644);
+MODULE_PARM_DESC(inline_us,
+		 "Microseconds an inline pass may start new work for, for new devices (default 200)");
+
+unsigned int kvirtio_inline_kbytes = 256;
+module_param_named(inline_kbytes, kvirtio_inline_kbytes, uint, 0644);
+MODULE_PARM_DESC(inline_kbytes,
+		 "KiB per inline pass for new devices (default 256); larger requests go to the worker");
+
 bool kvirtio_worker_kthread;
 module_param_named(worker_kthread, kvirtio_worker_kthread, bool, 0644);
 MODULE_PARM_DESC(worker_kthread,

@@ -22,6 +22,9 @@ struct kvirtio_device;
  * struct kvirtio_budget - work a device may do in one process_queue call
  * @requests: chains it may still pop
  * @bytes: payload bytes it may still move
+ * @no_overdraw: do not start a request larger than @bytes in this pass:
+ *	leave it to a later pass (an inline pass in a vCPU's thread must stay
+ *	short; a worker pass may overdraw by one request)
  *
  * Per-wakeup budgets keep one queue from monopolising a worker
  * (CVE-2019-3900).  The device decrements both as it goes.
@@ -29,6 +32,7 @@ struct kvirtio_device;
 struct kvirtio_budget {
 	u32 requests;
 	u64 bytes;
+	bool no_overdraw;
 };
 
 /**

@@ -361,6 +361,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 2:
 			budget.requests = fb_u8(&z);
 			budget.bytes = fb_u32(&z);
+			/* An inline pass: no request larger than what is left. */
+			budget.no_overdraw = budget.requests & 1;
 			ret = z.vdev->ops->process_queue(z.vdev, 0, &budget);
 			fb_assert(ret <= 1);
 			break;

@@ -200,6 +200,22 @@ static struct kvirtio_blk_req *blk_take_done(struct kvirtio_blk_vq *bvq)
 	return list;
 }
 
+/*
+ * Leave a request not yet submitted to a later pass (see
+ * kvirtio_budget.no_overdraw): it waits on the resume list, unsubmitted.
+ */
+static void blk_defer(struct kvirtio_blk_vq *bvq, struct kvirtio_blk_req *req)
+{
+	unsigned long flags;
+
+	req->deferred = true;
+	req->next = NULL;
+	spin_lock_irqsave(&bvq->lock, flags);
+	WRITE_ONCE(*bvq->resume_tail, req);
+	bvq->resume_tail = &req->next;
+	spin_unlock_irqrestore(&bvq->lock, flags);
+}
+
 /* The oldest request waiting to be resumed, unlinked; NULL if none. */
 static struct kvirtio_blk_req *blk_take_resume(struct kvirtio_blk_vq *bvq)
 {
@@ -215,6 +231,20 @@ static struct kvirtio_blk_req *blk_take_resume(struct kvirtio_blk_vq *bvq)
 	}
 	spin_unlock_irqrestore(&bvq->lock, flags);
 	return req;
+}
+
+/* Put a request taken from the resume list back at its head. */
+static void blk_requeue_head(struct kvirtio_blk_vq *bvq,
+			     struct kvirtio_blk_req *req)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&bvq->lock, flags);
+	req->next = bvq->resume_head;
+	if (!req->next)
+		bvq->resume_tail = &req->next;
+	WRITE_ONCE(bvq->resume_head, req);
+	spin_unlock_irqrestore(&bvq->lock, flags);
 }
 
 /* Give the request to the backend; 1 when it owns it, else answered. */
@@ -254,9 +284,18 @@ static int blk_resume(struct kvirtio_blk_vq *bvq, struct kvirtio_budget *budget)
 
 	while (budget->requests && budget->bytes &&
 	       (req = blk_take_resume(bvq))) {
+		if (budget->no_overdraw && req->len > budget->bytes) {
+			/* Still too large for this pass: back to the head. */
+			blk_requeue_head(bvq, req);
+			budget->bytes = 0;
+			break;
+		}
 		budget->requests--;
 		blk_charge(budget, req->len);
-		req->resumes++;
+		if (req->deferred)
+			req->deferred = false;	/* its first submission */
+		else
+			req->resumes++;
 		ret = blk_submit(bvq, req);
 		if (ret <= 0)
 			blk_req_put(bvq, req);
@@ -481,6 +520,7 @@ static int blk_handle(struct kvirtio_blk_vq *bvq, const struct kvirtio_chain *ch
 
 	req->head = chain->head;
 	req->resumes = 0;
+	req->deferred = false;
 	req->mem = blk->vdev.mem;
 	req->in = false;
 	req->unmap = false;
@@ -527,6 +567,12 @@ static int blk_handle(struct kvirtio_blk_vq *bvq, const struct kvirtio_chain *ch
 	if (status != VIRTIO_BLK_S_OK)
 		return blk_answer(bvq, req, status, 0);
 
+	/* Too large for a pass that must stay short: a later pass does it. */
+	if (budget->no_overdraw && req->len > budget->bytes) {
+		blk_defer(bvq, req);
+		budget->bytes = 0;
+		return 1;
+	}
 	/* Discard and write-zeroes cost what they cover, like data. */
 	blk_charge(budget, req->len);
 	if (req->op == KVIRTIO_BLK_OP_READ || req->op == KVIRTIO_BLK_OP_WRITE) {

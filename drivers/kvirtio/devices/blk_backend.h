@@ -96,6 +96,7 @@ struct kvirtio_blk_req {
 	u16 head;
 	u8 status;
 	bool in;
+	bool deferred;
 };
 
 /**

@@ -41,10 +41,16 @@ struct kvirtio_hdev *kvirtio_hdev_from_file(struct file *file)
 	return file->private_data;
 }
 
+/*
+ * A queue has work: served in the kicking thread when that is a thread of
+ * the VMM and inline kicks are on (host/inline.c), else by its worker.
+ */
 static void hdev_kick(struct kvirtio_device *vdev, u16 qid)
 {
 	struct kvirtio_hdev *hdev = vdev->host_priv;
 
+	if (qid < KVIRTIO_MAX_QUEUES && kvirtio_inline_kick(hdev, qid))
+		return;
 	kvirtio_workers_kick(&hdev->workers, qid);
 }
 
@@ -355,9 +361,19 @@ static long hdev_set_options(struct kvirtio_hdev *hdev, void __user *uarg)
 	ret = get_arg(&o, sizeof(o), sizeof(o), uarg);
 	if (ret)
 		return ret;
-	if ((o.flags & ~KVIRTIO_OPT_ALL) || o.reserved0 ||
-	    !all_zero(o.reserved, sizeof(o.reserved)))
+	if (o.flags & ~KVIRTIO_OPT_ALL)
 		return -EINVAL;
+	if (o.flags & KVIRTIO_OPT_INLINE) {
+		if (o.inline_kicks > 1 || !o.inline_requests ||
+		    o.inline_requests > KVIRTIO_INLINE_REQUESTS_MAX ||
+		    !o.inline_us || o.inline_us > KVIRTIO_INLINE_US_MAX ||
+		    o.inline_bytes < KVIRTIO_BUDGET_BYTES_MIN ||
+		    o.inline_bytes > KVIRTIO_INLINE_BYTES_MAX)
+			return -EINVAL;
+	} else if (o.inline_kicks || o.inline_requests || o.inline_us ||
+		   o.inline_bytes) {
+		return -EINVAL;
+	}
 	if (o.flags & KVIRTIO_OPT_BUSY_POLL) {
 		if (o.busy_poll_us > KVIRTIO_BUSY_POLL_US_MAX)
 			return -EINVAL;
@@ -392,6 +408,12 @@ static long hdev_set_options(struct kvirtio_hdev *hdev, void __user *uarg)
 	}
 	if (o.flags & KVIRTIO_OPT_WORKER_PER_QUEUE)
 		ws->opts.per_queue = o.worker_per_queue;
+	if (o.flags & KVIRTIO_OPT_INLINE) {
+		WRITE_ONCE(ws->opts.inline_requests, o.inline_requests);
+		WRITE_ONCE(ws->opts.inline_us, o.inline_us);
+		WRITE_ONCE(ws->opts.inline_bytes, o.inline_bytes);
+		WRITE_ONCE(ws->opts.inline_kicks, o.inline_kicks);
+	}
 	return 0;
 }
 
@@ -599,6 +621,7 @@ long kvirtio_create_device(const struct kvirtio_create_device __user *uarg)
 	mutex_init(&hdev->lock);
 	INIT_LIST_HEAD(&hdev->node);
 	kvirtio_intx_init(hdev);
+	kvirtio_inline_init(hdev);
 	atomic_long_inc(&kvirtio_live.devices);
 
 	ret = type->create(hdev, &args);
@@ -640,6 +663,7 @@ long kvirtio_create_device(const struct kvirtio_create_device __user *uarg)
 		goto err_pci;
 	}
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
+	hdev->file = file;
 
 	mutex_lock(&kvirtio_devices_lock);
 	list_add_tail(&hdev->node, &kvirtio_devices);

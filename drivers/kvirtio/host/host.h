@@ -66,6 +66,10 @@ extern unsigned int kvirtio_budget_kbytes;
 extern unsigned int kvirtio_busy_poll_us;
 extern bool kvirtio_worker_per_queue;
 extern bool kvirtio_worker_kthread;
+extern bool kvirtio_inline_kicks;
+extern unsigned int kvirtio_inline_requests;
+extern unsigned int kvirtio_inline_us;
+extern unsigned int kvirtio_inline_kbytes;
 
 /* ---- statistics ----------------------------------------------------- */
 
@@ -79,16 +83,22 @@ struct kvirtio_hstats {
 	atomic64_t wakeups;
 	atomic64_t budget_exhausted;
 	atomic64_t poll_hits;
+	atomic64_t inline_passes;
+	atomic64_t inline_handoffs;
 };
 
 /* ---- workers -------------------------------------------------------- */
 
-/* Options the worker reads on every pass (READ_ONCE). */
+/* Options the worker and inline passes read on every pass (READ_ONCE). */
 struct kvirtio_wopts {
 	u32 busy_poll_us;
 	u32 budget_requests;
 	u64 budget_bytes;
 	bool per_queue;
+	bool inline_kicks;
+	u32 inline_requests;
+	u32 inline_us;
+	u64 inline_bytes;
 };
 
 struct kvirtio_worker;
@@ -111,6 +121,10 @@ struct kvirtio_worker;
  * @fsize: kthread workers: the creator's RLIMIT_FSIZE
  * @owner: kthread workers: the creator's thread group leader, whose
  *	cgroup freezing they follow
+ * @qbusy: a pass (worker or inline) owns queue q while bit q is set: one
+ *	owner per queue at any time
+ * @inline_active: inline passes running or starting (the config path's
+ *	pause waits for 0)
  * @lock: protects @w and @nr against concurrent kicks
  */
 struct kvirtio_workers {
@@ -128,6 +142,8 @@ struct kvirtio_workers {
 	const struct cred *cred;
 	struct rlimit fsize;
 	struct task_struct *owner;
+	unsigned long qbusy;
+	atomic_t inline_active;
 	spinlock_t lock;	/* see @lock above */
 };
 
@@ -141,6 +157,34 @@ int __must_check kvirtio_workers_pause(struct kvirtio_workers *ws);
 void kvirtio_workers_resume(struct kvirtio_workers *ws);
 bool kvirtio_workers_uses_vhost_task(const struct kvirtio_workers *ws);
 bool kvirtio_workers_have_vhost_task(void);
+bool kvirtio_workers_inline_pass(struct kvirtio_workers *ws, u16 qid);
+
+/* ---- vCPU-context (inline) processing --------------------------------- */
+
+struct kvirtio_hdev;
+
+/**
+ * struct kvirtio_inline_q - one queue's task_work for inline processing
+ * @cb: queued on the kicking thread with task_work_add()
+ * @hdev: the device
+ * @qid: the queue
+ * @queued: bit 0 set while @cb is queued (one task_work per queue)
+ * @runner: the thread running the queue's inline pass, if any
+ */
+struct kvirtio_inline_q {
+	struct callback_head cb;
+	struct kvirtio_hdev *hdev;
+	u16 qid;
+	unsigned long queued;
+	struct task_struct *runner;
+};
+
+bool kvirtio_inline_kick(struct kvirtio_hdev *hdev, u16 qid);
+void kvirtio_inline_init(struct kvirtio_hdev *hdev);
+#if IS_ENABLED(CONFIG_KVIRTIO_KUNIT_TEST)
+/* KUnit: let a kthread with the device's mm stand in for a vCPU thread. */
+extern bool kvirtio_inline_any_task;
+#endif
 void kvirtio_workers_kick(struct kvirtio_workers *ws, u16 qid);
 void kvirtio_workers_kick_all(struct kvirtio_workers *ws);
 int kvirtio_workers_run_queue(struct kvirtio_workers *ws, u16 qid,
@@ -217,8 +261,8 @@ const struct kvirtio_hdev_type *kvirtio_hdev_type_find(u32 type);
  * @id: device number (debugfs, thread names)
  * @node: on the global device list
  * @dbg: debugfs directory
- * @notify_lo: start of the notify area in file offsets (no worker pause)
- * @notify_hi: end of the notify area
+ * @file: the device's file (inline task_works hold references on it)
+ * @inline_q: per-queue inline task_work state
  */
 struct kvirtio_hdev {
 	struct kvirtio_device *vdev;
@@ -237,6 +281,8 @@ struct kvirtio_hdev {
 	int id;
 	struct list_head node;
 	struct dentry *dbg;
+	struct file *file;
+	struct kvirtio_inline_q inline_q[KVIRTIO_MAX_QUEUES];
 };
 
 long kvirtio_create_device(const struct kvirtio_create_device __user *uarg);

@@ -72,6 +72,8 @@ void kvirtio_stats_fill(struct kvirtio_hdev *hdev, struct kvirtio_stats *st)
 	st->poll_hits = atomic64_read(&s->poll_hits);
 	st->pinned_pages = atomic_long_read(&hdev->mem.pinned_pages);
 	st->mapped_rings = READ_ONCE(hdev->mem.nr_maps);
+	st->inline_passes = atomic64_read(&s->inline_passes);
+	st->inline_handoffs = atomic64_read(&s->inline_handoffs);
 }
 
 static int dev_stats_show(struct seq_file *m, void *v)
@@ -89,6 +91,8 @@ static int dev_stats_show(struct seq_file *m, void *v)
 		   st.budget_exhausted, st.poll_hits);
 	seq_printf(m, "pinned_pages %llu\nmapped_rings %llu\n", st.pinned_pages,
 		   st.mapped_rings);
+	seq_printf(m, "inline_passes %llu\ninline_handoffs %llu\n",
+		   st.inline_passes, st.inline_handoffs);
 	seq_printf(m, "workers %u\n", READ_ONCE(hdev->workers.nr));
 	seq_printf(m, "worker_kind %s\n",
 		   kvirtio_workers_uses_vhost_task(&hdev->workers) ?

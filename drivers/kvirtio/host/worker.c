@@ -18,8 +18,18 @@
  * A kick (eventfd wake-up, notify write, asynchronous completion) sets the
  * queue's pending bit and wakes the thread; it never sleeps and never
  * takes the device's config lock.  The config path stops processing with
- * kvirtio_workers_pause(): it waits, killably, for every worker to be
- * outside a pass; a pass is bounded by the per-wakeup budget.
+ * kvirtio_workers_pause(): it waits, killably, for every worker and every
+ * inline pass to be outside a pass; a pass is bounded by its budget.
+ *
+ * One owner per queue.  A queue is also processed by inline passes
+ * (kvirtio_workers_inline_pass(), in the kicking vCPU's thread:
+ * host/inline.c).  Whoever processes queue q holds bit q of ws->qbusy.  A
+ * worker that finds it taken sets q's pending bit again and leaves the
+ * queue; the inline pass, when it drops the bit, wakes the worker if that
+ * bit is set.  Both sides set their flag, issue a full barrier and then
+ * look at the other's, so one of them always sees the other.  An inline
+ * pass that finds the bit taken, or that reaches its bounds, hands the
+ * queue to the worker the same way a kick does.
  *
  * The worker owns notification control and the interrupt decision: kicks
  * are disabled while a queue is processed, each batch is flushed and gets
@@ -48,6 +58,9 @@
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
+
+/* Requests an inline pass takes between looks at the clock and signals. */
+#define KVIRTIO_INLINE_STEP	8
 
 /* A frozen VMM is looked at again this often (kthread workers only). */
 #define KVIRTIO_FROZEN_RECHECK	(HZ / 10)
@@ -102,53 +115,77 @@ void kvirtio_workers_init(struct kvirtio_workers *ws,
 					KVIRTIO_BUDGET_BYTES_MIN,
 					KVIRTIO_BUDGET_BYTES_MAX);
 	ws->opts.per_queue = kvirtio_worker_per_queue;
+	ws->opts.inline_kicks = kvirtio_inline_kicks;
+	ws->opts.inline_requests = clamp(kvirtio_inline_requests, 1U,
+					 (unsigned int)KVIRTIO_INLINE_REQUESTS_MAX);
+	ws->opts.inline_us = clamp(kvirtio_inline_us, 1U,
+				   (unsigned int)KVIRTIO_INLINE_US_MAX);
+	ws->opts.inline_bytes = clamp_t(u64, (u64)kvirtio_inline_kbytes << 10,
+					KVIRTIO_BUDGET_BYTES_MIN,
+					KVIRTIO_INLINE_BYTES_MAX);
+	atomic_set(&ws->inline_active, 0);
 	spin_lock_init(&ws->lock);
 	init_waitqueue_head(&ws->idle_wq);
 }
 
-/**
- * kvirtio_workers_run_queue - one budgeted pass over one queue
- * @ws: the workers
- * @qid: the queue
- * @more: set when the budget ran out with work left (call again)
- *
- * Called by the queue's worker only (or by a test standing in for it).
- *
- * Return: 0, or the negative errno of a queue that broke.
+/*
+ * One service call over queue @qid within @budget, with its accounting.
+ * The caller owns the queue (bit @qid of ws->qbusy, or is a test).
  */
-int kvirtio_workers_run_queue(struct kvirtio_workers *ws, u16 qid,
-			      bool *more)
+static int workers_service(struct kvirtio_workers *ws, u16 qid,
+			   struct kvirtio_budget *budget, bool *more)
 {
 	struct kvirtio_device *vdev = ws->vdev;
 	struct kvirtio_queue *vq = &vdev->queues[qid];
-	struct kvirtio_budget budget;
 	u64 used0, chains0, bytes0;
 	int ret = 0;
 
 	*more = false;
 	if (!kvirtio_queue_ready(vq))
 		return 0;
-	budget.requests = READ_ONCE(ws->opts.budget_requests);
-	budget.bytes = READ_ONCE(ws->opts.budget_bytes);
-	bytes0 = budget.bytes;
+	bytes0 = budget->bytes;
 	used0 = vq->stats.used;
 	chains0 = vq->stats.chains;
 
-	ret = kvirtio_device_service_queue(vdev, qid, &budget);
+	ret = kvirtio_device_service_queue(vdev, qid, budget);
 	if (ret < 0) {
 		atomic64_inc(&ws->stats->errors);
 	} else if (ret > 0) {
 		/* Budget spent: kicks stay off, we come back soon. */
-		atomic64_inc(&ws->stats->budget_exhausted);
 		*more = true;
 		ret = 0;
 	}
 
 	atomic64_add(vq->stats.used - used0, &ws->stats->requests);
-	atomic64_add(bytes0 - budget.bytes, &ws->stats->bytes);
+	atomic64_add(bytes0 - budget->bytes, &ws->stats->bytes);
 	trace_kvirtio_pop(ws->name_id, qid, vq->stats.chains - chains0);
 	trace_kvirtio_complete(ws->name_id, qid, vq->stats.used - used0,
-			       bytes0 - budget.bytes, ret);
+			       bytes0 - budget->bytes, ret);
+	return ret;
+}
+
+/**
+ * kvirtio_workers_run_queue - one budgeted worker pass over one queue
+ * @ws: the workers
+ * @qid: the queue
+ * @more: set when the budget ran out with work left (call again)
+ *
+ * Called by the queue's worker, which owns the queue, or by a test
+ * standing in for it.
+ *
+ * Return: 0, or the negative errno of a queue that broke.
+ */
+int kvirtio_workers_run_queue(struct kvirtio_workers *ws, u16 qid,
+			      bool *more)
+{
+	struct kvirtio_budget budget = {
+		.requests = READ_ONCE(ws->opts.budget_requests),
+		.bytes = READ_ONCE(ws->opts.budget_bytes),
+	};
+	int ret = workers_service(ws, qid, &budget, more);
+
+	if (*more)
+		atomic64_inc(&ws->stats->budget_exhausted);
 	return ret;
 }
 
@@ -168,17 +205,22 @@ static void worker_busy_poll(struct kvirtio_worker *w, u32 us)
 	struct kvirtio_workers *ws = w->ws;
 	struct kvirtio_device *vdev = ws->vdev;
 	u64 deadline = local_clock() + (u64)us * NSEC_PER_USEC;
-	unsigned long q;
+	unsigned long q, held = 0;
 	bool found = false;
 
-	for_each_set_bit(q, &w->owned, vdev->num_queues)
+	/* Only queues no inline pass owns; they stay ours for the window. */
+	for_each_set_bit(q, &w->owned, vdev->num_queues) {
+		if (test_and_set_bit_lock(q, &ws->qbusy))
+			continue;
+		__set_bit(q, &held);
 		kvirtio_queue_disable_notify(&vdev->queues[q]);
+	}
 
-	while (!found && local_clock() < deadline) {
+	while (held && !found && local_clock() < deadline) {
 		if (workers_held(ws) || need_resched() ||
 		    signal_pending(current) || READ_ONCE(w->pending))
 			break;
-		for_each_set_bit(q, &w->owned, vdev->num_queues) {
+		for_each_set_bit(q, &held, vdev->num_queues) {
 			if (kvirtio_queue_has_avail(&vdev->queues[q])) {
 				set_bit(q, &w->pending);
 				atomic64_inc(&ws->stats->poll_hits);
@@ -189,13 +231,13 @@ static void worker_busy_poll(struct kvirtio_worker *w, u32 us)
 	}
 
 	/* Work that arrived while kicks were off also counts as a hit. */
-	for_each_set_bit(q, &w->owned, vdev->num_queues) {
-		if (test_bit(q, &w->pending))
-			continue;
-		if (kvirtio_queue_enable_notify(&vdev->queues[q])) {
+	for_each_set_bit(q, &held, vdev->num_queues) {
+		if (!test_bit(q, &w->pending) &&
+		    kvirtio_queue_enable_notify(&vdev->queues[q])) {
 			set_bit(q, &w->pending);
 			atomic64_inc(&ws->stats->poll_hits);
 		}
+		clear_bit_unlock(q, &ws->qbusy);
 	}
 }
 
@@ -204,6 +246,16 @@ static bool worker_idle(struct kvirtio_worker *w)
 {
 	/* Acquire: pairs with the release in worker_leave_pass(). */
 	return !smp_load_acquire(&w->in_pass);
+}
+
+/* An inline pass is over: tell a pausing waiter. */
+static void inline_leave(struct kvirtio_workers *ws)
+{
+	/* The pass's effects before the count a pauser reads. */
+	smp_mb__before_atomic();
+	atomic_dec(&ws->inline_active);
+	if (wq_has_sleeper(&ws->idle_wq))
+		wake_up(&ws->idle_wq);
 }
 
 /* Leave a pass (or the attempt to start one) and tell a pausing waiter. */
@@ -227,6 +279,7 @@ static bool worker_pass(struct kvirtio_worker *w)
 	struct kvirtio_workers *ws = w->ws;
 	u16 nq = ws->vdev->num_queues;
 	unsigned long todo, q;
+	bool did = false;
 	u32 us;
 
 	WRITE_ONCE(w->in_pass, true);
@@ -246,9 +299,31 @@ static bool worker_pass(struct kvirtio_worker *w)
 	for_each_set_bit(q, &todo, nq) {
 		bool more;
 
+		if (test_and_set_bit_lock(q, &ws->qbusy)) {
+			/* An inline pass owns it: back to pending, see below. */
+			set_bit(q, &w->pending);
+			continue;
+		}
+		did = true;
 		kvirtio_workers_run_queue(ws, q, &more);
+		clear_bit_unlock(q, &ws->qbusy);
 		if (more)
 			set_bit(q, &w->pending);
+	}
+	if (!did) {
+		/*
+		 * Every queue was owned by an inline pass, which wakes us when
+		 * it drops one with its pending bit set.  Sleep, unless one
+		 * was dropped since (the barrier in set_current_state() pairs
+		 * with the one in kvirtio_workers_inline_pass()).
+		 */
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (READ_ONCE(w->pending) & ~READ_ONCE(ws->qbusy)) {
+			__set_current_state(TASK_RUNNING);
+			did = true;
+		}
+		worker_leave_pass(w);
+		return did;
 	}
 	us = READ_ONCE(ws->opts.busy_poll_us);
 	if (us && !READ_ONCE(w->pending))
@@ -568,6 +643,10 @@ int kvirtio_workers_pause(struct kvirtio_workers *ws)
 			return -EINTR;
 		}
 	}
+	if (wait_event_killable(ws->idle_wq, !atomic_read(&ws->inline_active))) {
+		kvirtio_workers_resume(ws);
+		return -EINTR;
+	}
 	return 0;
 }
 
@@ -647,4 +726,82 @@ bool kvirtio_workers_have_vhost_task(void)
 bool kvirtio_workers_uses_vhost_task(const struct kvirtio_workers *ws)
 {
 	return ws->nr && ws->use_vhost_task;
+}
+
+/**
+ * kvirtio_workers_inline_pass - serve a queue in the kicking vCPU's thread
+ * @ws: the workers
+ * @qid: the queue
+ *
+ * Within the inline bounds (requests, bytes, time; no request larger than
+ * the bytes left), and only while nothing else owns the queue and the
+ * config path is not pausing processing.  Whatever it does not finish goes
+ * to the worker, as a kick would.  Stops early on a fatal signal.
+ *
+ * Context: process context of a thread of the device's mm, may sleep.
+ * Return: true if the queue was served here (fully or partly).
+ */
+bool kvirtio_workers_inline_pass(struct kvirtio_workers *ws, u16 qid)
+{
+	struct kvirtio_budget budget = {
+		.requests = READ_ONCE(ws->opts.inline_requests),
+		.bytes = READ_ONCE(ws->opts.inline_bytes),
+		.no_overdraw = true,
+	};
+	u64 deadline = local_clock() +
+		       (u64)READ_ONCE(ws->opts.inline_us) * NSEC_PER_USEC;
+	struct kvirtio_worker *w = NULL;
+	unsigned long flags;
+	bool more = false;
+	u32 chunk;
+
+	might_sleep();
+	if (qid >= ws->vdev->num_queues || qid >= KVIRTIO_MAX_QUEUES)
+		return false;
+	atomic_inc(&ws->inline_active);
+	/* Pairs with the barrier in kvirtio_workers_pause(). */
+	smp_mb__after_atomic();
+	if (workers_held(ws) || test_and_set_bit_lock(qid, &ws->qbusy)) {
+		/* Paused, or a worker (or busy poll) has it: it gets the kick. */
+		inline_leave(ws);
+		kvirtio_workers_kick(ws, qid);
+		return false;
+	}
+	/*
+	 * Small steps, so that the time bound and a fatal signal are looked
+	 * at between them; each step is one batch: one flush, one interrupt
+	 * decision (with EVENT_IDX only the first can interrupt: the guest
+	 * does not run meanwhile).
+	 */
+	do {
+		struct kvirtio_budget step = budget;
+
+		chunk = min_t(u32, budget.requests, KVIRTIO_INLINE_STEP);
+		step.requests = chunk;
+		workers_service(ws, qid, &step, &more);
+		budget.requests -= chunk - step.requests;
+		budget.bytes = step.bytes;
+		if (!more)
+			break;
+	} while (budget.requests && budget.bytes &&
+		 local_clock() < deadline && !fatal_signal_pending(current));
+	if (more)
+		atomic64_inc(&ws->stats->inline_handoffs);
+	atomic64_inc(&ws->stats->inline_passes);
+
+	clear_bit_unlock(qid, &ws->qbusy);
+	/* Pairs with the barrier of a worker that found the queue owned. */
+	smp_mb__after_atomic();
+	inline_leave(ws);
+	if (more) {
+		kvirtio_workers_kick(ws, qid);
+		return true;
+	}
+	spin_lock_irqsave(&ws->lock, flags);
+	if (ws->nr)
+		w = ws->w[qid % ws->nr];
+	if (w && test_bit(qid, &w->pending))
+		worker_wake(w);
+	spin_unlock_irqrestore(&ws->lock, flags);
+	return true;
 }

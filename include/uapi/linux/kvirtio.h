@@ -289,14 +289,20 @@ struct kvirtio_irq_fd {
 #define KVIRTIO_OPT_BUSY_POLL		0x1U
 #define KVIRTIO_OPT_BUDGET		0x2U
 #define KVIRTIO_OPT_WORKER_PER_QUEUE	0x4U
+#define KVIRTIO_OPT_INLINE		0x8U
 #define KVIRTIO_OPT_ALL			(KVIRTIO_OPT_BUSY_POLL | \
 					 KVIRTIO_OPT_BUDGET | \
-					 KVIRTIO_OPT_WORKER_PER_QUEUE)
+					 KVIRTIO_OPT_WORKER_PER_QUEUE | \
+					 KVIRTIO_OPT_INLINE)
 
 #define KVIRTIO_BUSY_POLL_US_MAX	10000
 #define KVIRTIO_BUDGET_REQUESTS_MAX	65536
 #define KVIRTIO_BUDGET_BYTES_MIN	4096
 #define KVIRTIO_BUDGET_BYTES_MAX	(64ULL << 20)
+/* Bounds of an inline pass (KVIRTIO_OPT_INLINE). */
+#define KVIRTIO_INLINE_REQUESTS_MAX	1024
+#define KVIRTIO_INLINE_US_MAX		10000
+#define KVIRTIO_INLINE_BYTES_MAX	(4ULL << 20)
 
 /**
  * struct kvirtio_options - argument of KVIRTIO_DEVICE_SET_OPTIONS
@@ -309,9 +315,19 @@ struct kvirtio_irq_fd {
  *	wakeup
  * @worker_per_queue: 0: one worker thread per device; 1: one per queue.
  *	Changing it is refused with -EBUSY after DRIVER_OK.
+ * @inline_kicks: 0: every kick wakes a worker; 1: a kick from a thread of
+ *	the VMM (a vCPU's notify write, through its ioeventfd) is served in
+ *	that thread before it returns to the guest or to userspace
  * @budget_bytes: KVIRTIO_BUDGET_BYTES_MIN..KVIRTIO_BUDGET_BYTES_MAX
  *	payload bytes per queue per wakeup
- * @reserved: must be 0
+ * @inline_requests: 1..KVIRTIO_INLINE_REQUESTS_MAX chains per inline pass
+ * @inline_us: 1..KVIRTIO_INLINE_US_MAX microseconds an inline pass may
+ *	start new work for
+ * @inline_bytes: KVIRTIO_BUDGET_BYTES_MIN..KVIRTIO_INLINE_BYTES_MAX payload
+ *	bytes per inline pass; a larger request goes to the worker
+ *
+ * An inline pass that reaches one of its bounds hands the queue to the
+ * worker.  The inline fields are applied with KVIRTIO_OPT_INLINE.
  */
 struct kvirtio_options {
 	__u32 argsz;
@@ -319,9 +335,11 @@ struct kvirtio_options {
 	__u32 busy_poll_us;
 	__u32 budget_requests;
 	__u32 worker_per_queue;
-	__u32 reserved0;
+	__u32 inline_kicks;
 	__u64 budget_bytes;
-	__u64 reserved[2];
+	__u32 inline_requests;
+	__u32 inline_us;
+	__u64 inline_bytes;
 };
 
 #define KVIRTIO_DEVICE_SET_OPTIONS	_IO(KVIRTIO_TYPE, 0x14)
@@ -342,6 +360,9 @@ struct kvirtio_options {
  * @poll_hits: work found while busy-polling (a kick avoided)
  * @pinned_pages: ring pages currently pinned by this device
  * @mapped_rings: rings currently mapped by this device
+ * @inline_passes: queues served in a kicking vCPU's thread
+ * @inline_handoffs: inline passes that reached a bound and left the rest
+ *	to the worker
  */
 struct kvirtio_stats {
 	__u32 argsz;
@@ -356,6 +377,8 @@ struct kvirtio_stats {
 	__u64 poll_hits;
 	__u64 pinned_pages;
 	__u64 mapped_rings;
+	__u64 inline_passes;
+	__u64 inline_handoffs;
 };
 
 #define KVIRTIO_DEVICE_GET_STATS	_IO(KVIRTIO_TYPE, 0x15)
