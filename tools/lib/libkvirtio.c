@@ -237,7 +237,8 @@ int kvirtio_dev_create_rng(int ctl_fd, uint16_t queue_size,
 }
 
 int kvirtio_dev_create_blk(int ctl_fd, int file_fd, bool read_only,
-			   uint16_t num_queues, struct kvirtio_dev **out)
+			   uint16_t num_queues, const char *serial,
+			   struct kvirtio_dev **out)
 {
 	struct kvirtio_create_device arg;
 
@@ -247,6 +248,9 @@ int kvirtio_dev_create_blk(int ctl_fd, int file_fd, bool read_only,
 	arg.blk.fd = file_fd;
 	arg.blk.flags = KVIRTIO_BLK_F_FLUSH |
 			(read_only ? KVIRTIO_BLK_F_READ_ONLY : 0);
+	if (serial)
+		strncpy((char *)arg.blk.serial, serial,
+			sizeof(arg.blk.serial));
 	return kvirtio_dev_create(ctl_fd, &arg, out);
 }
 

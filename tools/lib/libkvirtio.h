@@ -6,7 +6,7 @@
  * calls:
  *
  *	ctl = kvirtio_open();
- *	kvirtio_dev_create_blk(ctl, file_fd, false, 4, &dev);
+ *	kvirtio_dev_create_blk(ctl, file_fd, false, 4, "disk0", &dev);
  *	info = kvirtio_dev_info(dev);           // BAR sizes, notify, MSI-X
  *	kvirtio_dev_set_mem_table(dev, regions, n);
  *	... place the BARs (config writes), then:
@@ -136,12 +136,14 @@ int kvirtio_dev_create_rng(int ctl_fd, uint16_t queue_size,
  * @file_fd: backing file or block device (the device takes a reference)
  * @read_only: offer VIRTIO_BLK_F_RO
  * @num_queues: request queues (0: default)
+ * @serial: the GET_ID answer, at most 20 bytes used (NULL: empty)
  * @out: the new device
  *
  * Return: 0 or a negative errno.
  */
 int kvirtio_dev_create_blk(int ctl_fd, int file_fd, bool read_only,
-			   uint16_t num_queues, struct kvirtio_dev **out);
+			   uint16_t num_queues, const char *serial,
+			   struct kvirtio_dev **out);
 
 /* The device's layout (regions, notify area, MSI-X) as GET_INFO gave it. */
 const struct kvirtio_device_info *kvirtio_dev_info(const struct kvirtio_dev *dev);

@@ -115,7 +115,8 @@ static void k_print_stats(struct vmm_dev *d)
 {
 	static const char * const names[] = {
 		"requests", "bytes", "kicks", "interrupts", "errors",
-		"wakeups", "budget_exhausted", "poll_hits",
+		"wakeups", "budget_exhausted", "poll_hits", "inline_passes",
+		"inline_handoffs",
 	};
 	unsigned long long v[ARRAY_SIZE(names)];
 	struct kvirtio_stats st;
@@ -130,6 +131,8 @@ static void k_print_stats(struct vmm_dev *d)
 	v[5] = st.wakeups;
 	v[6] = st.budget_exhausted;
 	v[7] = st.poll_hits;
+	v[8] = st.inline_passes;
+	v[9] = st.inline_handoffs;
 	vmm_print_counters("  kernel", names, v, ARRAY_SIZE(names));
 }
 
@@ -172,8 +175,10 @@ int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 		if (fd < 0) {
 			ret = -errno;
 		} else {
+			/* The same serial as backend=user: same GET_ID. */
 			ret = kvirtio_dev_create_blk(ctl, fd, spec->ro,
-						     spec->queues, &k->kv);
+						     spec->queues,
+						     VMM_BLK_SERIAL, &k->kv);
 			close(fd);	/* the device holds its own reference */
 		}
 	}
@@ -189,6 +194,14 @@ int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 	if (spec->worker_per_queue >= 0) {
 		k->opts.flags |= KVIRTIO_OPT_WORKER_PER_QUEUE;
 		k->opts.worker_per_queue = spec->worker_per_queue;
+	}
+	if (spec->inline_kicks >= 0) {
+		/* The module's default bounds, with kicks on or off. */
+		k->opts.flags |= KVIRTIO_OPT_INLINE;
+		k->opts.inline_kicks = spec->inline_kicks;
+		k->opts.inline_requests = 64;
+		k->opts.inline_us = 200;
+		k->opts.inline_bytes = 256 << 10;
 	}
 	info = kvirtio_dev_info(k->kv);
 	k->d.ops = &kernel_ops;

@@ -492,7 +492,7 @@ static int create_blk(struct udev *u, const struct vmm_dev_spec *spec)
 	close(bo.fd);	/* the backend keeps its own dup */
 	if (ret)
 		return ret;
-	memcpy(bp.serial, "kvirtio-user", 12);
+	memcpy(bp.serial, VMM_BLK_SERIAL, sizeof(VMM_BLK_SERIAL) - 1);
 	ret = kvirtio_blk_create(&bp, u->blk, &u->vdev);
 	if (ret) {
 		kvirtio_blk_user_destroy(u->blk);

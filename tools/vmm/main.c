@@ -37,7 +37,10 @@ static const char usage_text[] =
 "  --blk FILE[,ro][,backend=user|kernel][,queues=N][,KOPTS]\n"
 "                      virtio-blk device on FILE\n"
 "      KOPTS (backend=kernel): poll=US (busy poll 0..10000 us),\n"
-"                      workers=queue|device (one worker per queue or device)\n"
+"                      workers=queue|device (one worker per queue or device),\n"
+"                      inline=on|off (serve a kick in the kicking vCPU's\n"
+"                      thread before it re-enters the guest; default: the\n"
+"                      module's inline_kicks, on)\n"
 "  --stats             print exit and device counters at exit\n"
 "  --help              this text\n"
 "The guest stops the VM by rebooting (reboot=k, i8042 or 0xcf9 reset,\n"
@@ -151,6 +154,7 @@ static struct vmm_dev_spec *new_spec(struct vmm *vmm, const char *type)
 	s->queues = 1;
 	s->poll_us = -1;
 	s->worker_per_queue = -1;
+	s->inline_kicks = -1;
 	return s;
 }
 
@@ -164,6 +168,10 @@ static bool parse_common(const char *opt, struct vmm_dev_spec *s, char *tok)
 		s->worker_per_queue = 1;
 	else if (!strcmp(tok, "workers=device"))
 		s->worker_per_queue = 0;
+	else if (!strcmp(tok, "inline=on"))
+		s->inline_kicks = 1;
+	else if (!strcmp(tok, "inline=off"))
+		s->inline_kicks = 0;
 	else
 		return false;
 	return true;
@@ -172,8 +180,10 @@ static bool parse_common(const char *opt, struct vmm_dev_spec *s, char *tok)
 /* Worker tuning is a property of kvirtio.ko's workers. */
 static void check_kernel_only(const char *opt, const struct vmm_dev_spec *s)
 {
-	if (!s->kernel && (s->poll_us >= 0 || s->worker_per_queue >= 0))
-		usage_error("%s: poll= and workers= need backend=kernel", opt);
+	if (!s->kernel && (s->poll_us >= 0 || s->worker_per_queue >= 0 ||
+			   s->inline_kicks >= 0))
+		usage_error("%s: poll=, workers= and inline= need backend=kernel",
+			    opt);
 }
 
 static void parse_rng(struct vmm *vmm, char *arg)

@@ -19,6 +19,8 @@
 #endif
 #define VMM_MAX_CPUS		32
 #define VMM_MAX_DEVS		16
+/* The GET_ID answer of a blk device, whichever backend serves it. */
+#define VMM_BLK_SERIAL		"kvirtio-blk0"
 
 /* Guest-physical map. */
 #define VMM_GDT_ADDR		0x0500
@@ -187,6 +189,7 @@ struct vmm_dev_spec {
 	unsigned int queues;
 	int poll_us;		/* backend=kernel: busy poll, -1: default */
 	int worker_per_queue;	/* backend=kernel: -1: default */
+	int inline_kicks;	/* backend=kernel: 0/1, -1: module default */
 };
 
 struct vmm_cpu {
