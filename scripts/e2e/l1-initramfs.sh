@@ -120,7 +120,8 @@ if [ $with_vmm -eq 1 ]; then
 	if [ -f "$KV_ROOT/tools/Makefile" ] &&
 	   grep -q '^vmm:' "$KV_ROOT/tools/Makefile"; then
 		e2e_say "building tools/vmm"
-		make -s -C "$KV_ROOT/tools" vmm || e2e_say "WARNING: make -C tools vmm failed"
+		# A stale binary would test old code: a failed build stops here.
+		make -s -C "$KV_ROOT/tools" vmm || e2e_die "make -C tools vmm failed"
 	fi
 	for c in "$KV_ROOT/.build/tools/vmm" "$KV_ROOT/tools/vmm/vmm" \
 		 "$KV_ROOT/.build/tools/vmm/vmm"; do

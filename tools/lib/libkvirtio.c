@@ -248,9 +248,10 @@ int kvirtio_dev_create_blk(int ctl_fd, int file_fd, bool read_only,
 	arg.blk.fd = file_fd;
 	arg.blk.flags = KVIRTIO_BLK_F_FLUSH |
 			(read_only ? KVIRTIO_BLK_F_READ_ONLY : 0);
+	/* NUL padded, not necessarily terminated: 20 bytes at most. */
 	if (serial)
-		strncpy((char *)arg.blk.serial, serial,
-			sizeof(arg.blk.serial));
+		memcpy(arg.blk.serial, serial,
+		       strnlen(serial, sizeof(arg.blk.serial)));
 	return kvirtio_dev_create(ctl_fd, &arg, out);
 }
 
