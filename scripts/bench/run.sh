@@ -8,7 +8,7 @@
 #   scripts/bench/run.sh [options]
 #
 #   --contenders LIST  comma-separated, in this order per round
-#                      (default kernel,kpoll,user,qemu,qsd)
+#                      (default kernel,kinline,kpoll,user,qemu,qsd)
 #   --no-qemu          leave QEMU and qemu-storage-daemon out of L1 and
 #                      drop the "qemu" and "qsd" (vhost-user-blk) contenders
 #   --rounds R         interleaved rounds (default 3); medians over rounds
@@ -19,7 +19,7 @@
 #   --mq Q             requests in flight in the two-vCPU, two-queue guest
 #                      (mode read-qdQ-mq2; default 16, 0: no such guest)
 #   --profile LIST     contenders whose QD1 read path is traced after the
-#                      rounds (default kernel,user,qemu; "none": no profile)
+#                      rounds (default kernel,kinline,user,qemu; "none": no profile)
 #   --profile-n N      traced requests per contender (default 2000)
 #   --poll US          busy-poll budget of the kpoll contender (default
 #                      1000: under TCG the guest needs ~0.4 ms between a
@@ -39,9 +39,9 @@ OUT=$KV_ROOT/.build/bench
 export E2E_BUILD=$OUT/e2e
 . "$KV_ROOT/scripts/e2e/common.sh"
 
-cont=kernel,kpoll,user,qemu,qsd with_qemu=1 rounds=3 n=10000 warm=200
+cont=kernel,kinline,kpoll,user,qemu,qsd with_qemu=1 rounds=3 n=10000 warm=200
 modes=read,write,getid,read-qd16,write-qd16 mq=16 poll=1000 timeout=
-build=1 report_only=0 prof=kernel,user,qemu profn=2000
+build=1 report_only=0 prof=kernel,kinline,user,qemu profn=2000
 while [ $# -gt 0 ]; do
 	case $1 in
 	--contenders)	cont=$2; shift ;;
