@@ -246,7 +246,7 @@ static void dev_create_errnos(struct kunit *test)
 	b.argsz = sizeof(a) - 8;
 	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
 	b = a;
-	b.flags = 1;
+	b.flags = KVIRTIO_CREATE_F_PIO_NOTIFY << 1;
 	KUNIT_EXPECT_EQ(test, create_dev(f, &b, sizeof(b)), -EINVAL);
 	b = a;
 	b.reserved[3] = 1;
@@ -326,13 +326,29 @@ static void dev_get_info(struct kunit *test)
 		bool present = i == 0 || i == 2 || i == 4;
 
 		KUNIT_EXPECT_EQ(test, !!info.regions[i].size, present);
-		if (present)
+		if (present) {
 			KUNIT_EXPECT_EQ(test, hweight64(info.regions[i].size),
 					1U);
+			KUNIT_EXPECT_EQ(test, info.regions[i].flags,
+					KVIRTIO_REGION_F_READ |
+					KVIRTIO_REGION_F_WRITE |
+					KVIRTIO_REGION_F_MEM64);
+		}
 	}
 	KUNIT_EXPECT_EQ(test, info.regions[6].size, 0ULL);
+	KUNIT_EXPECT_FALSE(test, info.flags & KVIRTIO_INFO_F_PIO_NOTIFY);
+	KUNIT_EXPECT_EQ(test, info.pio_notify_bar, 0U);
 
-	info.argsz = sizeof(info) - 8;
+	/* A caller built before the pio_notify_* fields: nothing past it. */
+	memset(&info, 0xa5, sizeof(info));
+	info.argsz = offsetof(struct kvirtio_device_info, pio_notify_bar);
+	info.flags = 0;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_GET_INFO, &info,
+					sizeof(info)), 0L);
+	KUNIT_EXPECT_EQ(test, info.device_id, (u32)KVIRTIO_DEV_RNG);
+	KUNIT_EXPECT_EQ(test, info.pio_notify_bar, 0xa5a5a5a5U);
+	KUNIT_EXPECT_EQ(test, info.pio_notify_offset, 0xa5a5a5a5a5a5a5a5ULL);
+	info.argsz = offsetof(struct kvirtio_device_info, pio_notify_bar) - 1;
 	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_GET_INFO, &info,
 					sizeof(info)), -EINVAL);
 	info.argsz = sizeof(info);
@@ -341,6 +357,65 @@ static void dev_get_info(struct kunit *test)
 					sizeof(info)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, dev_ioctl(f, _IO(KVIRTIO_TYPE, 0x7f), NULL, 0),
 			-ENOTTY);
+	close_dev(f);
+	expect_live_back(test, f);
+}
+
+/*
+ * KVIRTIO_CREATE_F_PIO_NOTIFY: GET_INFO describes the I/O BAR, and a port
+ * write forwarded through region 5 is a notify, decoded only while the
+ * guest has I/O space enabled.
+ */
+static void dev_pio_notify(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	struct kvirtio_create_device a = {
+		.argsz = sizeof(a), .type = KVIRTIO_DEV_RNG,
+		.flags = KVIRTIO_CREATE_F_PIO_NOTIFY,
+	};
+	struct kvirtio_device_info info = { .argsz = sizeof(info) };
+	u64 ignored, bad;
+
+	f->fd = create_dev(f, &a, sizeof(a));
+	KUNIT_ASSERT_GE(test, f->fd, 0);
+	f->file = fget(f->fd);
+	f->hdev = kvirtio_hdev_from_file(f->file);
+	KUNIT_ASSERT_NOT_NULL(test, f->hdev);
+
+	KUNIT_ASSERT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_GET_INFO, &info,
+					sizeof(info)), 0L);
+	KUNIT_EXPECT_TRUE(test, info.flags & KVIRTIO_INFO_F_PIO_NOTIFY);
+	KUNIT_EXPECT_EQ(test, info.pio_notify_bar, (u32)KVIRTIO_REGION_BAR5);
+	KUNIT_EXPECT_EQ(test, info.pio_notify_off_multiplier,
+			info.notify_off_multiplier);
+	KUNIT_EXPECT_EQ(test, info.pio_notify_offset, 0ULL);
+	KUNIT_EXPECT_EQ(test, info.regions[5].flags, KVIRTIO_REGION_F_READ |
+			KVIRTIO_REGION_F_WRITE | KVIRTIO_REGION_F_IO);
+	KUNIT_EXPECT_EQ(test, info.regions[5].size, 4ULL);
+	/* The MSI-X BAR gave up its upper half to the I/O BAR. */
+	KUNIT_EXPECT_EQ(test, info.regions[4].flags, KVIRTIO_REGION_F_READ |
+			KVIRTIO_REGION_F_WRITE);
+	KUNIT_EXPECT_EQ(test, rd(test, f, KVIRTIO_REGION_CONFIG, 0x24, 4) & 3,
+			1ULL);
+
+	/* I/O decoding off: the OUT is dropped as a bad access. */
+	bad = f->hdev->vp.stats.bad_access;
+	ignored = atomic64_read(&f->hdev->vp.stats.kicks_ignored);
+	wr(test, f, KVIRTIO_REGION_BAR5, 0, 0, 2);
+	KUNIT_EXPECT_EQ(test, f->hdev->vp.stats.bad_access, bad + 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->hdev->vp.stats.kicks_ignored),
+			ignored);
+	/* On: it reaches the notify path (ignored before DRIVER_OK). */
+	wr(test, f, KVIRTIO_REGION_CONFIG, KVIRTIO_PCI_COMMAND,
+	   KVIRTIO_PCI_CMD_IO, 2);
+	wr(test, f, KVIRTIO_REGION_BAR5, 0, 0, 2);
+	KUNIT_EXPECT_EQ(test, f->hdev->vp.stats.bad_access, bad + 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&f->hdev->vp.stats.kicks_ignored),
+			ignored + 1);
+	/* The area is write-only, and queue 1 does not exist. */
+	KUNIT_EXPECT_EQ(test, rd(test, f, KVIRTIO_REGION_BAR5, 0, 2), 0xffffULL);
+	KUNIT_EXPECT_EQ(test, rw(f, KVIRTIO_REGION_BAR5, 4, &bad, 2, true),
+			-EINVAL);
 	close_dev(f);
 	expect_live_back(test, f);
 }
@@ -1425,6 +1500,7 @@ static void dev_inline_kick(struct kunit *test)
 static struct kunit_case host_dev_cases[] = {
 	KUNIT_CASE(dev_create_errnos),
 	KUNIT_CASE(dev_get_info),
+	KUNIT_CASE(dev_pio_notify),
 	KUNIT_CASE(dev_mem_table_errnos),
 	KUNIT_CASE(dev_fd_errnos),
 	KUNIT_CASE(dev_fd_roles),

@@ -185,16 +185,17 @@ static const struct kvirtio_pci_host_ops kvtd_pci_host_ops = {
 };
 
 /**
- * kvtd_init() - a double device behind a fresh transport
+ * kvtd_init_flags() - a double device behind a fresh transport
  * @d: the double (zeroed here)
  * @num_queues: 1..KVTD_MAX_QUEUES
  * @queue_size_max: largest queue size offered
  * @device_features: device-specific bits to offer
+ * @pci_flags: KVIRTIO_PCI_F_* for kvirtio_pci_init()
  *
  * Return: 0 or the errno of the memory double or kvirtio_pci_init().
  */
-int kvtd_init(struct kvtd *d, u16 num_queues, u16 queue_size_max,
-	      u64 device_features)
+int kvtd_init_flags(struct kvtd *d, u16 num_queues, u16 queue_size_max,
+		    u64 device_features, unsigned int pci_flags)
 {
 	unsigned int i;
 	int err;
@@ -220,10 +221,27 @@ int kvtd_init(struct kvtd *d, u16 num_queues, u16 queue_size_max,
 	d->vdev.mem = &d->tm.mem;
 	d->vdev.host = &kvtd_host_ops;
 
-	err = kvirtio_pci_init(&d->vp, &d->vdev, &kvtd_pci_host_ops, d);
+	err = kvirtio_pci_init(&d->vp, &d->vdev, pci_flags, &kvtd_pci_host_ops,
+			       d);
 	if (err)
 		kvirtio_test_mem_destroy(&d->tm);
 	return err;
+}
+
+/**
+ * kvtd_init() - kvtd_init_flags() without transport flags
+ * @d: the double
+ * @num_queues: 1..KVTD_MAX_QUEUES
+ * @queue_size_max: largest queue size offered
+ * @device_features: device-specific bits to offer
+ *
+ * Return: as kvtd_init_flags().
+ */
+int kvtd_init(struct kvtd *d, u16 num_queues, u16 queue_size_max,
+	      u64 device_features)
+{
+	return kvtd_init_flags(d, num_queues, queue_size_max, device_features,
+			       0);
 }
 
 /**

@@ -92,6 +92,8 @@ struct kvtd {
 	unsigned int bar_changed_calls;
 };
 
+int kvtd_init_flags(struct kvtd *d, u16 num_queues, u16 queue_size_max,
+		    u64 device_features, unsigned int pci_flags);
 int kvtd_init(struct kvtd *d, u16 num_queues, u16 queue_size_max,
 	      u64 device_features);
 void kvtd_destroy(struct kvtd *d);

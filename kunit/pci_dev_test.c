@@ -221,6 +221,55 @@ static void pci_dev_unimplemented_bars(struct kunit *test)
 							false), -EINVAL);
 }
 
+/* A 32-bit memory BAR and an I/O BAR next to the 64-bit ones. */
+static void pci_dev_bar32_and_io(struct kunit *test)
+{
+	struct pdt *t = pdt_new(test);
+
+	/* Register 3 is BAR2's upper half: nothing else goes there. */
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_dev_set_bar32(&t->pdev, 3, 4096,
+							false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_dev_set_bar_io(&t->pdev, 3, 4),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_dev_set_bar_io(&t->pdev, 5, 512),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_dev_set_bar_io(&t->pdev, 5, 2),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_dev_set_bar32(&t->pdev, 4, 8, false),
+			-EINVAL);
+	KUNIT_ASSERT_EQ(test, kvirtio_pci_dev_set_bar32(&t->pdev, 4, 8192,
+							false), 0);
+	KUNIT_ASSERT_EQ(test, kvirtio_pci_dev_set_bar_io(&t->pdev, 5, 16), 0);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_dev_set_bar_io(&t->pdev, 5, 16),
+			-EINVAL);
+	kvirtio_pci_dev_seal(&t->pdev);
+	KUNIT_EXPECT_FALSE(test, kvirtio_pci_dev_bar_is_64(&t->pdev, 4));
+	KUNIT_EXPECT_TRUE(test, kvirtio_pci_dev_bar_is_64(&t->pdev, 2));
+	KUNIT_EXPECT_TRUE(test, kvirtio_pci_dev_bar_is_upper(&t->pdev, 3));
+	KUNIT_EXPECT_TRUE(test, kvirtio_pci_dev_bar_is_io(&t->pdev, 5));
+	KUNIT_EXPECT_FALSE(test, kvirtio_pci_dev_bar_is_io(&t->pdev, 4));
+
+	/* Sizing: a 32-bit BAR has no upper half; I/O decodes 16 bits. */
+	wr(t, 0x20, 4, 0xffffffff);
+	KUNIT_EXPECT_EQ(test, rd(t, 0x20, 4), 0xffffe000u);
+	wr(t, 0x24, 4, 0xffffffff);
+	KUNIT_EXPECT_EQ(test, rd(t, 0x24, 4), 0xfff1u);
+	wr(t, 0x20, 4, 0xfe000000);
+	wr(t, 0x24, 4, 0xc043);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_dev_bar_addr(&t->pdev, 4),
+			0xfe000000ULL);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_dev_bar_addr(&t->pdev, 5), 0xc040ULL);
+	KUNIT_EXPECT_EQ(test, rd(t, 0x24, 4), 0xc041u);
+	/* With an I/O BAR the I/O space bit becomes writable. */
+	wr(t, 0x04, 2, 0xffff);
+	KUNIT_EXPECT_EQ(test, rd(t, 0x04, 2),
+			(u32)(KVIRTIO_PCI_CMD_WRITABLE | KVIRTIO_PCI_CMD_IO));
+	/* A reset puts the port back to 0 and I/O decoding off. */
+	kvirtio_pci_dev_reset(&t->pdev);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_dev_bar_addr(&t->pdev, 5), 0ULL);
+	KUNIT_EXPECT_EQ(test, rd(t, 0x04, 2), 0u);
+}
+
 static void pci_dev_any_width_any_offset(struct kunit *test)
 {
 	struct pdt *t = pdt_new(test);
@@ -335,6 +384,7 @@ static struct kunit_case kvirtio_pci_dev_cases[] = {
 	KUNIT_CASE(pci_dev_intx_status_mirror),
 	KUNIT_CASE(pci_dev_bar64_sizing),
 	KUNIT_CASE(pci_dev_unimplemented_bars),
+	KUNIT_CASE(pci_dev_bar32_and_io),
 	KUNIT_CASE(pci_dev_any_width_any_offset),
 	KUNIT_CASE(pci_dev_bad_access),
 	KUNIT_CASE(pci_dev_capability_list),

@@ -21,6 +21,8 @@
 #define BAR0_GPA	0x1fe000000ULL	/* above 4 GiB: both halves used */
 #define BAR2_GPA	0x1fe100000ULL
 #define BAR4_GPA	0x1fe200000ULL
+#define BAR4_GPA32	0xfe200000ULL	/* the 32-bit MSI-X BAR (PIO notify) */
+#define BAR5_PORT	0xc040ULL	/* the PIO notify BAR */
 #define RING_GPA	(KVTD_MEM_BASE + 0x1000)
 #define MSI_ADDR	0xfee00000ULL
 
@@ -98,18 +100,43 @@ static u32 find_cap(struct drv *dr, u8 id, int cfg_type)
 	return 0;
 }
 
+static bool bar_is_io(struct drv *dr, unsigned int bar)
+{
+	return cfg_r(dr, KVIRTIO_PCI_BAR0 + 4 * bar, 4) & 1;
+}
+
+static bool bar_is_64(struct drv *dr, unsigned int bar)
+{
+	return !bar_is_io(dr, bar) &&
+	       (cfg_r(dr, KVIRTIO_PCI_BAR0 + 4 * bar, 4) & 6) == 4;
+}
+
+/* __pci_read_base(): all-ones, read back the mask, restore. */
 static u64 size_bar(struct drv *dr, unsigned int bar)
 {
 	u32 reg = KVIRTIO_PCI_BAR0 + 4 * bar;
-	u32 lo = cfg_r(dr, reg, 4), hi = cfg_r(dr, reg + 4, 4);
+	bool io = bar_is_io(dr, bar), is64 = bar_is_64(dr, bar);
+	u32 lo = cfg_r(dr, reg, 4), hi = is64 ? cfg_r(dr, reg + 4, 4) : 0;
 	u64 mask;
 
 	cfg_w(dr, reg, 4, 0xffffffff);
-	cfg_w(dr, reg + 4, 4, 0xffffffff);
-	mask = ((u64)cfg_r(dr, reg + 4, 4) << 32) | (cfg_r(dr, reg, 4) & ~0xfu);
+	if (is64)
+		cfg_w(dr, reg + 4, 4, 0xffffffff);
+	if (io)	/* 16 address bits of port space */
+		mask = cfg_r(dr, reg, 4) & 0xfffc;
+	else if (is64)
+		mask = (u64)cfg_r(dr, reg + 4, 4) << 32 |
+		       (cfg_r(dr, reg, 4) & ~0xfu);
+	else
+		mask = cfg_r(dr, reg, 4) & ~0xfu;
 	cfg_w(dr, reg, 4, lo);
-	cfg_w(dr, reg + 4, 4, hi);
-	return mask ? ~mask + 1 : 0;
+	if (is64)
+		cfg_w(dr, reg + 4, 4, hi);
+	if (!mask)
+		return 0;
+	if (io)
+		return (~mask & 0xffff) + 1;
+	return is64 ? ~mask + 1 : (u64)(u32)~mask + 1;
 }
 
 static void place_bar(struct drv *dr, unsigned int bar, u64 gpa)
@@ -117,19 +144,24 @@ static void place_bar(struct drv *dr, unsigned int bar, u64 gpa)
 	u32 reg = KVIRTIO_PCI_BAR0 + 4 * bar;
 
 	cfg_w(dr, reg, 4, lower_32_bits(gpa));
-	cfg_w(dr, reg + 4, 4, upper_32_bits(gpa));
+	if (bar_is_64(dr, bar))
+		cfg_w(dr, reg + 4, 4, upper_32_bits(gpa));
 }
 
 /* The probe: find the caps, size and place the BARs, enable decoding. */
-static struct drv *drv_probe(struct kunit *test, u64 features)
+static struct drv *drv_probe_flags(struct kunit *test, u64 features,
+				   unsigned int pci_flags)
 {
 	struct drv *dr = kunit_kzalloc(test, sizeof(*dr), GFP_KERNEL);
 	struct kvtd *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	u16 cmd = KVIRTIO_PCI_CMD_MEMORY | KVIRTIO_PCI_CMD_MASTER;
+	unsigned int bar;
 	u32 c;
 
 	KUNIT_ASSERT_NOT_NULL(test, dr);
 	KUNIT_ASSERT_NOT_NULL(test, d);
-	KUNIT_ASSERT_EQ(test, kvtd_init(d, NQ, QMAX, features), 0);
+	KUNIT_ASSERT_EQ(test, kvtd_init_flags(d, NQ, QMAX, features, pci_flags),
+			0);
 	dr->test = test;
 	dr->d = d;
 	dr->vp = &d->vp;
@@ -167,15 +199,26 @@ static struct drv *drv_probe(struct kunit *test, u64 features)
 	dr->msix_table = cfg_r(dr, c + 4, 4) & ~7u;
 	dr->msix_pba = cfg_r(dr, c + 8, 4) & ~7u;
 
-	dr->bar_size[0] = size_bar(dr, 0);
-	dr->bar_size[2] = size_bar(dr, 2);
-	dr->bar_size[4] = size_bar(dr, 4);
+	for (bar = 0; bar < 6; bar++) {
+		dr->bar_size[bar] = size_bar(dr, bar);
+		if (bar_is_64(dr, bar))
+			bar++;
+	}
 	place_bar(dr, 0, BAR0_GPA);
 	place_bar(dr, 2, BAR2_GPA);
-	place_bar(dr, 4, BAR4_GPA);
-	cfg_w(dr, KVIRTIO_PCI_COMMAND, 2,
-	      KVIRTIO_PCI_CMD_MEMORY | KVIRTIO_PCI_CMD_MASTER);
+	place_bar(dr, 4, bar_is_64(dr, 4) ? BAR4_GPA : BAR4_GPA32);
+	if (dr->bar_size[5]) {
+		place_bar(dr, 5, BAR5_PORT);
+		cmd |= KVIRTIO_PCI_CMD_IO;
+	}
+	/* pci_enable_device(): I/O and memory, for the BARs there are. */
+	cfg_w(dr, KVIRTIO_PCI_COMMAND, 2, cmd);
 	return dr;
+}
+
+static struct drv *drv_probe(struct kunit *test, u64 features)
+{
+	return drv_probe_flags(test, features, 0);
 }
 
 static void drv_remove(struct drv *dr)
@@ -480,6 +523,141 @@ static void vp_bar_sizing_and_address(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kvirtio_pci_bar_addr(dr->vp, 2), 0xc0000000ULL);
 	KUNIT_EXPECT_GT(test, dr->d->bar_changed_calls, calls);
 	drv_remove(dr);
+}
+
+/*
+ * KVIRTIO_PCI_F_PIO_NOTIFY: virtio_pci_find_capability() takes the first
+ * NOTIFY_CFG it can map, which must be the I/O one; the MMIO one stays
+ * behind it for drivers without port I/O.
+ */
+static void vp_pio_notify_layout(struct kunit *test)
+{
+	struct drv *dr = drv_probe_flags(test, F_A, KVIRTIO_PCI_F_PIO_NOTIFY);
+	struct kvirtio_pci_layout lay;
+	u32 mmio_cap;
+
+	KUNIT_EXPECT_EQ(test, dr->notify_bar, KVIRTIO_PCI_BAR_PIO_NOTIFY);
+	KUNIT_EXPECT_EQ(test, dr->mult, (u32)KVIRTIO_PCI_NOTIFY_MULT);
+	KUNIT_EXPECT_GE(test, dr->notify_len, NQ * dr->mult);
+	KUNIT_EXPECT_TRUE(test, bar_is_io(dr, 5));
+	KUNIT_EXPECT_EQ(test, dr->bar_size[5], 16ULL);	/* 3 queues * 4 */
+	KUNIT_EXPECT_LE(test, (u64)dr->notify_off + dr->notify_len,
+			dr->bar_size[5]);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_bar_addr(dr->vp, 5), BAR5_PORT);
+	/* MSI-X: a 32-bit BAR now, still where the capability says. */
+	KUNIT_EXPECT_FALSE(test, bar_is_64(dr, 4));
+	KUNIT_EXPECT_EQ(test, dr->msix_bar, 4);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_bar_addr(dr->vp, 4), BAR4_GPA32);
+	KUNIT_EXPECT_GE(test, dr->bar_size[4], (u64)dr->msix_pba + 8);
+
+	mmio_cap = dr->cap_notify;
+	do {
+		mmio_cap = cfg_r(dr, mmio_cap + 1, 1);
+	} while (mmio_cap && (cfg_r(dr, mmio_cap, 1) != 0x09 ||
+			      cfg_r(dr, mmio_cap + 3, 1) !=
+			      VIRTIO_PCI_CAP_NOTIFY_CFG));
+	KUNIT_ASSERT_NE(test, mmio_cap, 0u);
+	KUNIT_EXPECT_EQ(test, cfg_r(dr, mmio_cap + 4, 1),
+			(u32)KVIRTIO_PCI_BAR_NOTIFY);
+	KUNIT_EXPECT_EQ(test, cfg_r(dr, mmio_cap + 16, 4), dr->mult);
+
+	kvirtio_pci_get_layout(dr->vp, &lay);
+	KUNIT_EXPECT_TRUE(test, lay.pio_notify);
+	KUNIT_EXPECT_EQ(test, lay.pio_notify_bar,
+			(u32)KVIRTIO_PCI_BAR_PIO_NOTIFY);
+	KUNIT_EXPECT_EQ(test, lay.pio_notify_off_multiplier, dr->mult);
+	KUNIT_EXPECT_EQ(test, lay.pio_notify_offset, (u64)dr->notify_off);
+	KUNIT_EXPECT_EQ(test, lay.bar_size[5], dr->bar_size[5]);
+	KUNIT_EXPECT_EQ(test, lay.notify_bar, (u32)KVIRTIO_PCI_BAR_NOTIFY);
+	drv_remove(dr);
+}
+
+static void vp_pio_notify_kicks(struct kunit *test)
+{
+	struct drv *dr = drv_probe_flags(test, F_A, KVIRTIO_PCI_F_PIO_NOTIFY);
+	struct kvtd *d = dr->d;
+	unsigned int calls;
+	u64 bad;
+
+	drv_bringup(dr, F_V1 | F_A, true);
+	KUNIT_EXPECT_EQ(test, kick(dr, 1), 0);
+	KUNIT_EXPECT_EQ(test, d->kicks[1], 1u);
+	/* The MMIO notify area keeps working next to it. */
+	KUNIT_EXPECT_EQ(test, mmio_w(dr, KVIRTIO_PCI_BAR_NOTIFY,
+				     2 * KVIRTIO_PCI_NOTIFY_MULT, 2, 2), 0);
+	KUNIT_EXPECT_EQ(test, d->kicks[2], 1u);
+
+	/* I/O decoding off: the host is told, and ports stop decoding. */
+	calls = d->bar_changed_calls;
+	cfg_w(dr, KVIRTIO_PCI_COMMAND, 2,
+	      KVIRTIO_PCI_CMD_MEMORY | KVIRTIO_PCI_CMD_MASTER);
+	KUNIT_EXPECT_FALSE(test, kvirtio_pci_io_enabled(dr->vp));
+	KUNIT_EXPECT_FALSE(test, kvirtio_pci_bar_decoded(dr->vp, 5));
+	KUNIT_EXPECT_TRUE(test, kvirtio_pci_bar_decoded(dr->vp, 2));
+	KUNIT_EXPECT_EQ(test, d->bar_changed_calls, calls + 1);
+	bad = dr->vp->stats.bad_access;
+	KUNIT_EXPECT_EQ(test, kick(dr, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, d->kicks[1], 1u);
+	KUNIT_EXPECT_EQ(test, dr->vp->stats.bad_access, bad + 1);
+	/* Memory decoding off does not stop the port. */
+	cfg_w(dr, KVIRTIO_PCI_COMMAND, 2, KVIRTIO_PCI_CMD_IO);
+	KUNIT_EXPECT_EQ(test, mmio_w(dr, 5, KVIRTIO_PCI_NOTIFY_MULT, 2, 1), 0);
+	KUNIT_EXPECT_EQ(test, d->kicks[1], 2u);
+	cfg_w(dr, KVIRTIO_PCI_COMMAND, 2, KVIRTIO_PCI_CMD_IO |
+	      KVIRTIO_PCI_CMD_MEMORY | KVIRTIO_PCI_CMD_MASTER);
+
+	/* Moving the I/O BAR is reported for that BAR. */
+	calls = d->bar_changed_calls;
+	place_bar(dr, 5, 0xd000);
+	KUNIT_EXPECT_EQ(test, d->bar_changed_calls, calls + 1);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_bar_addr(dr->vp, 5), 0xd000ULL);
+	/* Ports above 64 KiB do not exist. */
+	place_bar(dr, 5, 0x12340);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_bar_addr(dr->vp, 5), 0x2340ULL);
+
+	/* Write-only, one slot per queue, nothing past the last queue. */
+	KUNIT_EXPECT_EQ(test, mmio_r(dr, 5, 0, 2), 0xffffULL);
+	KUNIT_EXPECT_EQ(test, mmio_w(dr, 5, NQ * KVIRTIO_PCI_NOTIFY_MULT, 2,
+				     NQ), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mmio_w(dr, 5, 2, 2, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, d->kick_total, 3u);
+
+	/* A function reset clears the port and I/O decoding. */
+	kvirtio_pci_function_reset(dr->vp);
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_bar_addr(dr->vp, 5), 0ULL);
+	KUNIT_EXPECT_FALSE(test, kvirtio_pci_io_enabled(dr->vp));
+	drv_remove(dr);
+}
+
+static void vp_pio_notify_refused(struct kunit *test)
+{
+	struct kvtd *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	struct kvirtio_pci *vp = kunit_kzalloc(test, sizeof(*vp), GFP_KERNEL);
+	struct kvirtio_device vdev;
+	struct kvirtio_pci_layout lay;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_ASSERT_NOT_NULL(test, vp);
+	KUNIT_EXPECT_EQ(test, kvtd_init_flags(d, 1, QMAX, 0, 0x2), -EINVAL);
+	/* Without the flag: no I/O BAR, and I/O space stays read-only. */
+	KUNIT_ASSERT_EQ(test, kvtd_init(d, 1, QMAX, 0), 0);
+	kvirtio_pci_get_layout(&d->vp, &lay);
+	KUNIT_EXPECT_FALSE(test, lay.pio_notify);
+	KUNIT_EXPECT_EQ(test, lay.bar_size[5], 0ULL);
+	kvirtio_pci_config_write(&d->vp, KVIRTIO_PCI_COMMAND, 2,
+				 KVIRTIO_PCI_CMD_IO | KVIRTIO_PCI_CMD_MEMORY);
+	KUNIT_EXPECT_FALSE(test, kvirtio_pci_io_enabled(&d->vp));
+	KUNIT_EXPECT_NE(test, kvirtio_pci_bar_write(&d->vp, 5, 0, "\0", 1),
+			0);
+
+	/* 65 queues do not fit a 256-byte I/O BAR. */
+	vdev = d->vdev;
+	vdev.queues = NULL;
+	vdev.num_queues = KVIRTIO_PCI_PIO_NOTIFY_MAX_QUEUES + 1;
+	KUNIT_EXPECT_EQ(test, kvirtio_pci_init(vp, &vdev,
+					       KVIRTIO_PCI_F_PIO_NOTIFY,
+					       NULL, NULL), -EINVAL);
+	kvtd_destroy(d);
 }
 
 /* ---- Bring-up, data path, reset --------------------------------------- */
@@ -1368,6 +1546,9 @@ static struct kunit_case kvirtio_virtio_pci_cases[] = {
 	KUNIT_CASE(vp_caps_layout),
 	KUNIT_CASE(vp_notify_region_covers_queues),
 	KUNIT_CASE(vp_bar_sizing_and_address),
+	KUNIT_CASE(vp_pio_notify_layout),
+	KUNIT_CASE(vp_pio_notify_kicks),
+	KUNIT_CASE(vp_pio_notify_refused),
 	KUNIT_CASE(vp_linux_bringup_kick_irq),
 	KUNIT_CASE(vp_reset_and_reinit),
 	KUNIT_CASE(vp_function_reset),

@@ -89,6 +89,106 @@ int kvirtio_pci_dev_set_bar64(struct kvirtio_pci_dev *pdev, unsigned int bar,
 }
 
 /**
+ * kvirtio_pci_dev_set_bar32() - implement a 32-bit memory BAR
+ * @pdev: the model
+ * @bar: BAR register index (0..5)
+ * @size: a power of two, 16 bytes to 2 GiB
+ * @prefetch: mark the BAR prefetchable
+ *
+ * Return: 0, or -EINVAL.
+ */
+int kvirtio_pci_dev_set_bar32(struct kvirtio_pci_dev *pdev, unsigned int bar,
+			      u64 size, bool prefetch)
+{
+	u32 reg;
+
+	if (bar >= KVIRTIO_PCI_NUM_BARS || size < 16 || size > (1ULL << 31) ||
+	    !is_power_of_2(size) || pdev->bar_size[bar] ||
+	    kvirtio_pci_dev_bar_is_upper(pdev, bar))
+		return -EINVAL;
+
+	reg = KVIRTIO_PCI_BAR0 + 4 * bar;
+	kvirtio_pci_dev_put32(pdev, reg,
+			      prefetch ? KVIRTIO_PCI_BAR_MEM_PREFETCH : 0);
+	kvirtio_pci_dev_set_writable(pdev, reg, 4,
+				     ~(u32)(size - 1) &
+				     ~(u32)KVIRTIO_PCI_BAR_MEM_FLAGS);
+	pdev->bar_size[bar] = size;
+	return 0;
+}
+
+/**
+ * kvirtio_pci_dev_set_bar_io() - implement an I/O space BAR
+ * @pdev: the model
+ * @bar: BAR register index (0..5)
+ * @size: a power of two, 4 to 256 bytes (the most PCI allows an I/O BAR)
+ *
+ * Also makes the I/O Space bit of the command register writable.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int kvirtio_pci_dev_set_bar_io(struct kvirtio_pci_dev *pdev, unsigned int bar,
+			       u64 size)
+{
+	u32 reg;
+
+	if (bar >= KVIRTIO_PCI_NUM_BARS || size < 4 || size > 256 ||
+	    !is_power_of_2(size) || pdev->bar_size[bar] ||
+	    kvirtio_pci_dev_bar_is_upper(pdev, bar))
+		return -EINVAL;
+
+	reg = KVIRTIO_PCI_BAR0 + 4 * bar;
+	kvirtio_pci_dev_put32(pdev, reg, KVIRTIO_PCI_BAR_IO);
+	/* Bits 31:16 stay zero: x86 port space is 64 KiB. */
+	kvirtio_pci_dev_set_writable(pdev, reg, 4,
+				     0xffff & ~(u32)(size - 1) &
+				     ~(u32)KVIRTIO_PCI_BAR_IO_FLAGS);
+	pdev->wmask[KVIRTIO_PCI_COMMAND] |= KVIRTIO_PCI_CMD_IO;
+	pdev->bar_size[bar] = size;
+	return 0;
+}
+
+/**
+ * kvirtio_pci_dev_bar_is_io() - BAR @bar is an implemented I/O BAR
+ * @pdev: the model
+ * @bar: BAR register index
+ */
+bool kvirtio_pci_dev_bar_is_io(const struct kvirtio_pci_dev *pdev,
+			       unsigned int bar)
+{
+	return bar < KVIRTIO_PCI_NUM_BARS && pdev->bar_size[bar] &&
+	       (kvirtio_pci_dev_get8(pdev, KVIRTIO_PCI_BAR0 + 4 * bar) &
+		KVIRTIO_PCI_BAR_IO);
+}
+
+/**
+ * kvirtio_pci_dev_bar_is_64() - BAR @bar is an implemented 64-bit BAR
+ * @pdev: the model
+ * @bar: lower BAR register index
+ */
+bool kvirtio_pci_dev_bar_is_64(const struct kvirtio_pci_dev *pdev,
+			       unsigned int bar)
+{
+	return bar + 1 < KVIRTIO_PCI_NUM_BARS && pdev->bar_size[bar] &&
+	       !kvirtio_pci_dev_bar_is_io(pdev, bar) &&
+	       (kvirtio_pci_dev_get8(pdev, KVIRTIO_PCI_BAR0 + 4 * bar) &
+		KVIRTIO_PCI_BAR_MEM_TYPE_64);
+}
+
+/**
+ * kvirtio_pci_dev_bar_is_upper() - register @bar is the upper half of a
+ *	64-bit BAR
+ * @pdev: the model
+ * @bar: BAR register index
+ */
+bool kvirtio_pci_dev_bar_is_upper(const struct kvirtio_pci_dev *pdev,
+				  unsigned int bar)
+{
+	return bar > 0 && bar < KVIRTIO_PCI_NUM_BARS &&
+	       kvirtio_pci_dev_bar_is_64(pdev, bar - 1);
+}
+
+/**
  * kvirtio_pci_dev_add_cap() - append a capability to the list
  * @pdev: the model
  * @cap_id: capability ID
@@ -249,21 +349,27 @@ void kvirtio_pci_dev_write(struct kvirtio_pci_dev *pdev, u32 off, u32 width,
 /**
  * kvirtio_pci_dev_bar_addr() - the address the guest programmed in a BAR
  * @pdev: the model
- * @bar: lower BAR register index of an implemented 64-bit BAR
+ * @bar: BAR register index of an implemented BAR (the lower one of a
+ *	64-bit BAR)
  *
- * Return: the base address (both halves), or 0 for an unimplemented BAR.
+ * Return: the base address (both halves of a 64-bit BAR; a port number
+ * for an I/O BAR), or 0 for an unimplemented BAR.
  */
 u64 kvirtio_pci_dev_bar_addr(const struct kvirtio_pci_dev *pdev,
 			     unsigned int bar)
 {
-	u32 reg;
+	u32 reg, lo;
 
-	if (bar + 1 >= KVIRTIO_PCI_NUM_BARS || !pdev->bar_size[bar])
+	if (bar >= KVIRTIO_PCI_NUM_BARS || !pdev->bar_size[bar])
 		return 0;
 	reg = KVIRTIO_PCI_BAR0 + 4 * bar;
-	return ((u64)kvirtio_pci_dev_get32(pdev, reg + 4) << 32) |
-	       (kvirtio_pci_dev_get32(pdev, reg) &
-		~(u32)KVIRTIO_PCI_BAR_MEM_FLAGS);
+	lo = kvirtio_pci_dev_get32(pdev, reg);
+	if (kvirtio_pci_dev_bar_is_io(pdev, bar))
+		return lo & ~(u32)KVIRTIO_PCI_BAR_IO_FLAGS;
+	lo &= ~(u32)KVIRTIO_PCI_BAR_MEM_FLAGS;
+	if (!kvirtio_pci_dev_bar_is_64(pdev, bar))
+		return lo;
+	return ((u64)kvirtio_pci_dev_get32(pdev, reg + 4) << 32) | lo;
 }
 
 /**

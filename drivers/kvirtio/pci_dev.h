@@ -78,6 +78,9 @@
 #define KVIRTIO_PCI_BAR_MEM_TYPE_64	0x04
 #define KVIRTIO_PCI_BAR_MEM_PREFETCH	0x08
 #define KVIRTIO_PCI_BAR_MEM_FLAGS	0x0f
+/* Low bits of an I/O BAR. */
+#define KVIRTIO_PCI_BAR_IO		0x01
+#define KVIRTIO_PCI_BAR_IO_FLAGS	0x03
 
 #define KVIRTIO_PCI_CAP_ID_MSIX		0x11
 #define KVIRTIO_PCI_CAP_ID_VNDR		0x09
@@ -170,6 +173,16 @@ void kvirtio_pci_dev_init(struct kvirtio_pci_dev *pdev,
 			  const struct kvirtio_pci_dev_ops *ops);
 int kvirtio_pci_dev_set_bar64(struct kvirtio_pci_dev *pdev, unsigned int bar,
 			      u64 size, bool prefetch);
+int kvirtio_pci_dev_set_bar32(struct kvirtio_pci_dev *pdev, unsigned int bar,
+			      u64 size, bool prefetch);
+int kvirtio_pci_dev_set_bar_io(struct kvirtio_pci_dev *pdev, unsigned int bar,
+			       u64 size);
+bool kvirtio_pci_dev_bar_is_io(const struct kvirtio_pci_dev *pdev,
+			       unsigned int bar);
+bool kvirtio_pci_dev_bar_is_64(const struct kvirtio_pci_dev *pdev,
+			       unsigned int bar);
+bool kvirtio_pci_dev_bar_is_upper(const struct kvirtio_pci_dev *pdev,
+				  unsigned int bar);
 int kvirtio_pci_dev_add_cap(struct kvirtio_pci_dev *pdev, u8 cap_id, u32 len);
 void kvirtio_pci_dev_set_writable(struct kvirtio_pci_dev *pdev, u32 off,
 				  u32 len, u32 mask);

@@ -984,6 +984,7 @@ static int vp_bar_access(struct kvirtio_pci *vp, unsigned int bar, u64 off,
 			err = vp_cfg_bar_access(vp, off, buf, len, write);
 			break;
 		case KVIRTIO_PCI_BAR_NOTIFY:
+		case KVIRTIO_PCI_BAR_PIO_NOTIFY:
 			err = vp_notify_bar_access(vp, off, len, write);
 			break;
 		case KVIRTIO_PCI_BAR_MSIX:
@@ -1002,7 +1003,7 @@ static int vp_bar_access(struct kvirtio_pci *vp, unsigned int bar, u64 off,
 int kvirtio_pci_bar_read(struct kvirtio_pci *vp, unsigned int bar, u64 off,
 			 void *buf, u32 len)
 {
-	if (len > 8 || !kvirtio_pci_memory_enabled(vp)) {
+	if (len > 8 || !kvirtio_pci_bar_decoded(vp, bar)) {
 		vp->stats.bad_access++;
 		memset(buf, 0xff, len);
 		return -EINVAL;
@@ -1016,7 +1017,7 @@ int kvirtio_pci_bar_write(struct kvirtio_pci *vp, unsigned int bar, u64 off,
 	u8 tmp[8];
 
 	might_sleep();	/* the config path: queue setup pins ring pages */
-	if (len > sizeof(tmp) || !kvirtio_pci_memory_enabled(vp)) {
+	if (len > sizeof(tmp) || !kvirtio_pci_bar_decoded(vp, bar)) {
 		vp->stats.bad_access++;
 		return -EINVAL;
 	}
@@ -1115,12 +1116,19 @@ static void vp_after_write(struct kvirtio_pci_dev *pdev, u32 off, u32 len)
 			vp_bar_changed(vp, KVIRTIO_PCI_BAR_NOTIFY);
 			vp_bar_changed(vp, KVIRTIO_PCI_BAR_MSIX);
 		}
+		if (vp->io_enabled != !!(cmd & KVIRTIO_PCI_CMD_IO)) {
+			vp->io_enabled = !vp->io_enabled;
+			if (vp->pio_notify_size)
+				vp_bar_changed(vp, KVIRTIO_PCI_BAR_PIO_NOTIFY);
+		}
 	}
 
-	for (bar = 0; bar < KVIRTIO_PCI_NUM_BARS; bar += 2) {
+	for (bar = 0; bar < KVIRTIO_PCI_NUM_BARS; bar++) {
 		u32 reg = KVIRTIO_PCI_BAR0 + 4 * bar;
+		u32 width = kvirtio_pci_dev_bar_is_64(pdev, bar) ? 8 : 4;
 
-		if (pdev->bar_size[bar] && vp_overlaps(off, len, reg, reg + 8))
+		if (pdev->bar_size[bar] &&
+		    vp_overlaps(off, len, reg, reg + width))
 			vp_bar_changed(vp, bar);
 	}
 
@@ -1168,6 +1176,20 @@ static int vp_add_vndr_cap(struct kvirtio_pci *vp, u8 type, u32 caplen,
 	return cap;
 }
 
+/* A NOTIFY_CFG capability: queue q at q * KVIRTIO_PCI_NOTIFY_MULT. */
+static int vp_add_notify_cap(struct kvirtio_pci *vp, u8 bar)
+{
+	int cap = vp_add_vndr_cap(vp, VIRTIO_PCI_CAP_NOTIFY_CFG,
+				  KVP_NOTIFY_CAP_SIZE, bar,
+				  KVIRTIO_PCI_NOTIFY_OFF,
+				  vp->vdev->num_queues * KVIRTIO_PCI_NOTIFY_MULT);
+
+	if (cap >= 0)
+		kvirtio_pci_dev_put32(&vp->pdev, cap + KVP_NOTIFY_CAP_MULT,
+				      KVIRTIO_PCI_NOTIFY_MULT);
+	return cap;
+}
+
 static int vp_build_config_space(struct kvirtio_pci *vp)
 {
 	struct kvirtio_pci_dev *pdev = &vp->pdev;
@@ -1181,7 +1203,6 @@ static int vp_build_config_space(struct kvirtio_pci *vp)
 		.class_code	= vdev->pci_class,
 		.irq_pin	= KVIRTIO_PCI_INTX_A,
 	};
-	u32 nq = vdev->num_queues;
 	int cap, err;
 
 	kvirtio_pci_dev_init(pdev, &id, &vp_pdev_ops);
@@ -1191,9 +1212,17 @@ static int vp_build_config_space(struct kvirtio_pci *vp)
 	if (!err)
 		err = kvirtio_pci_dev_set_bar64(pdev, KVIRTIO_PCI_BAR_NOTIFY,
 						vp->notify_bar_size, false);
-	if (!err)
+	/* PIO notify needs register 5: the MSI-X BAR shrinks to 32 bits. */
+	if (!err && vp->pio_notify_size)
+		err = kvirtio_pci_dev_set_bar32(pdev, KVIRTIO_PCI_BAR_MSIX,
+						vp->msix_bar_size, false);
+	else if (!err)
 		err = kvirtio_pci_dev_set_bar64(pdev, KVIRTIO_PCI_BAR_MSIX,
 						vp->msix_bar_size, false);
+	if (!err && vp->pio_notify_size)
+		err = kvirtio_pci_dev_set_bar_io(pdev,
+						 KVIRTIO_PCI_BAR_PIO_NOTIFY,
+						 vp->pio_notify_size);
 	if (err)
 		return err;
 
@@ -1217,15 +1246,18 @@ static int vp_build_config_space(struct kvirtio_pci *vp)
 		return cap;
 	vp->cap_common = cap;
 
-	cap = vp_add_vndr_cap(vp, VIRTIO_PCI_CAP_NOTIFY_CFG,
-			      KVP_NOTIFY_CAP_SIZE, KVIRTIO_PCI_BAR_NOTIFY,
-			      KVIRTIO_PCI_NOTIFY_OFF,
-			      nq * KVIRTIO_PCI_NOTIFY_MULT);
+	/* Listed before the MMIO one: the device's preferred notify. */
+	vp->cap_pio_notify = 0;
+	if (vp->pio_notify_size) {
+		cap = vp_add_notify_cap(vp, KVIRTIO_PCI_BAR_PIO_NOTIFY);
+		if (cap < 0)
+			return cap;
+		vp->cap_pio_notify = cap;
+	}
+	cap = vp_add_notify_cap(vp, KVIRTIO_PCI_BAR_NOTIFY);
 	if (cap < 0)
 		return cap;
 	vp->cap_notify = cap;
-	kvirtio_pci_dev_put32(pdev, cap + KVP_NOTIFY_CAP_MULT,
-			      KVIRTIO_PCI_NOTIFY_MULT);
 
 	cap = vp_add_vndr_cap(vp, VIRTIO_PCI_CAP_ISR_CFG, KVP_CAP_SIZE,
 			      KVIRTIO_PCI_BAR_CFG, KVIRTIO_PCI_ISR_OFF,
@@ -1279,9 +1311,11 @@ static void vp_msix_table_reset(struct kvirtio_pci *vp)
 	spin_unlock_irqrestore(&vp->irq_lock, flags);
 	vp_irq_deliver(vp, &out);
 	vp->mem_enabled = false;
+	vp->io_enabled = false;
 }
 
 int kvirtio_pci_init(struct kvirtio_pci *vp, struct kvirtio_device *vdev,
+		     unsigned int flags,
 		     const struct kvirtio_pci_host_ops *host_ops,
 		     void *host_priv)
 {
@@ -1290,6 +1324,10 @@ int kvirtio_pci_init(struct kvirtio_pci *vp, struct kvirtio_device *vdev,
 	int err;
 
 	might_sleep();
+	if ((flags & ~KVIRTIO_PCI_F_PIO_NOTIFY) ||
+	    ((flags & KVIRTIO_PCI_F_PIO_NOTIFY) &&
+	     nq > KVIRTIO_PCI_PIO_NOTIFY_MAX_QUEUES))
+		return -EINVAL;
 	if (!vdev->ops || !nq || nq > KVIRTIO_PCI_MAX_QUEUES ||
 	    !is_power_of_2(vdev->queue_size_max) ||
 	    vdev->queue_size_max > KVIRTIO_QUEUE_SIZE_MAX ||
@@ -1309,6 +1347,9 @@ int kvirtio_pci_init(struct kvirtio_pci *vp, struct kvirtio_device *vdev,
 	vp->msix_bar_size = vp_pow2_at_least(vp->msix_pba_off + 4096, 8192);
 	vp->notify_bar_size = vp_pow2_at_least(nq * KVIRTIO_PCI_NOTIFY_MULT,
 					       4096);
+	if (flags & KVIRTIO_PCI_F_PIO_NOTIFY)
+		vp->pio_notify_size =
+			vp_pow2_at_least(nq * KVIRTIO_PCI_NOTIFY_MULT, 4);
 
 	/* The transport adds what it implements, drops what it cannot. */
 	vp->offered = (vdev->device_features & ~KVP_F_UNSUPPORTED) |
@@ -1388,8 +1429,9 @@ void kvirtio_pci_function_reset(struct kvirtio_pci *vp)
 	vp_msix_table_reset(vp);
 	if (vp->host_ops && vp->host_ops->msix_changed)
 		vp->host_ops->msix_changed(vp, KVIRTIO_PCI_MSIX_ALL);
-	for (bar = 0; bar < KVIRTIO_PCI_NUM_BARS; bar += 2)
-		vp_bar_changed(vp, bar);
+	for (bar = 0; bar < KVIRTIO_PCI_NUM_BARS; bar++)
+		if (vp->pdev.bar_size[bar])
+			vp_bar_changed(vp, bar);
 }
 
 /* ---- Queries ------------------------------------------------------------ */
@@ -1407,6 +1449,18 @@ u64 kvirtio_pci_bar_addr(const struct kvirtio_pci *vp, unsigned int bar)
 bool kvirtio_pci_memory_enabled(const struct kvirtio_pci *vp)
 {
 	return kvirtio_pci_dev_command(&vp->pdev) & KVIRTIO_PCI_CMD_MEMORY;
+}
+
+bool kvirtio_pci_io_enabled(const struct kvirtio_pci *vp)
+{
+	return kvirtio_pci_dev_command(&vp->pdev) & KVIRTIO_PCI_CMD_IO;
+}
+
+bool kvirtio_pci_bar_decoded(const struct kvirtio_pci *vp, unsigned int bar)
+{
+	if (kvirtio_pci_dev_bar_is_io(&vp->pdev, bar))
+		return kvirtio_pci_io_enabled(vp);
+	return kvirtio_pci_memory_enabled(vp);
 }
 
 u32 kvirtio_pci_notify_multiplier(const struct kvirtio_pci *vp)
@@ -1438,6 +1492,12 @@ void kvirtio_pci_get_layout(const struct kvirtio_pci *vp,
 	layout->msix_bar = KVIRTIO_PCI_BAR_MSIX;
 	layout->msix_table_offset = KVIRTIO_PCI_MSIX_TABLE_OFF;
 	layout->msix_pba_offset = vp->msix_pba_off;
+	if (vp->pio_notify_size) {
+		layout->pio_notify = true;
+		layout->pio_notify_bar = KVIRTIO_PCI_BAR_PIO_NOTIFY;
+		layout->pio_notify_offset = KVIRTIO_PCI_NOTIFY_OFF;
+		layout->pio_notify_off_multiplier = KVIRTIO_PCI_NOTIFY_MULT;
+	}
 	layout->num_msix = vp->num_msix;
 	layout->num_queues = vp->vdev->num_queues;
 }

@@ -13,6 +13,13 @@
  *		     so the whole BAR can be handed to KVM ioeventfds
  *   BAR 4  MSI-X:   table @0, PBA at the next 4 KiB boundary
  *
+ * With %KVIRTIO_PCI_F_PIO_NOTIFY the MSI-X BAR is a 32-bit BAR (register 4
+ * only) and register 5 is a small I/O BAR with a second notify area, same
+ * multiplier.  Its NOTIFY_CFG capability comes first in the list, so a
+ * driver that takes the first one it can use (Linux) kicks with an OUT,
+ * which KVM handles without decoding an instruction; the MMIO notify
+ * capability stays for drivers that cannot use port I/O.
+ *
  * Host-facing API.  The host (the KVM glue, the VMM's userspace backend,
  * KUnit) decodes guest accesses and calls:
  *  - config path: kvirtio_pci_config_read/write() for config space and
@@ -47,6 +54,7 @@
 #define KVIRTIO_PCI_BAR_CFG		0
 #define KVIRTIO_PCI_BAR_NOTIFY		2
 #define KVIRTIO_PCI_BAR_MSIX		4
+#define KVIRTIO_PCI_BAR_PIO_NOTIFY	5	/* I/O BAR, PIO notify only */
 
 /* BAR 0 layout. */
 #define KVIRTIO_PCI_COMMON_OFF		0x0000
@@ -64,6 +72,15 @@
  */
 #define KVIRTIO_PCI_NOTIFY_OFF		0
 #define KVIRTIO_PCI_NOTIFY_MULT		4
+
+/*
+ * BAR 5 (PIO notify): queue q at port q * 4 as well.  An I/O BAR holds at
+ * most 256 bytes, so PIO notify is offered up to 64 queues.
+ */
+#define KVIRTIO_PCI_PIO_NOTIFY_MAX_QUEUES	64
+
+/* kvirtio_pci_init() flags */
+#define KVIRTIO_PCI_F_PIO_NOTIFY	0x1U	/* add the port I/O notify BAR */
 
 /* BAR 4: the MSI-X table, then the PBA on its own 4 KiB page. */
 #define KVIRTIO_PCI_MSIX_TABLE_OFF	0
@@ -95,9 +112,10 @@ struct kvirtio_pci;
  *	mask bit.  Config path; may sleep (a VMM reprograms its KVM GSI
  *	route here, reading the entry with kvirtio_pci_msix_entry()).
  *	May be NULL.
- * @bar_changed: the guest moved BAR @bar or toggled memory decoding.
- *	Config path; may sleep (a VMM moves its ioeventfds and mappings,
- *	reading kvirtio_pci_bar_addr() and kvirtio_pci_memory_enabled()).
+ * @bar_changed: the guest moved BAR @bar or toggled the decoding of its
+ *	space (memory, or I/O for the PIO notify BAR).  Config path; may
+ *	sleep (a VMM moves its ioeventfds and mappings, reading
+ *	kvirtio_pci_bar_addr() and kvirtio_pci_bar_decoded()).
  *	May be NULL.
  *
  * @msix and @intx may be NULL only for hosts that never expect interrupts.
@@ -139,6 +157,11 @@ struct kvirtio_pci_msix_entry {
  * @msix_bar: BAR with the MSI-X table and PBA (%KVIRTIO_PCI_BAR_MSIX)
  * @msix_table_offset: offset of the table in @msix_bar
  * @msix_pba_offset: offset of the PBA in @msix_bar
+ * @pio_notify: the function has the port I/O notify BAR
+ * @pio_notify_bar: its BAR (%KVIRTIO_PCI_BAR_PIO_NOTIFY) when @pio_notify
+ * @pio_notify_offset: offset of the notify area in @pio_notify_bar
+ * @pio_notify_off_multiplier: queue q is notified at port
+ *	@pio_notify_offset + q * @pio_notify_off_multiplier
  * @num_msix: table entries: num_queues + 1
  * @num_queues: queues
  */
@@ -150,6 +173,10 @@ struct kvirtio_pci_layout {
 	u32 msix_bar;
 	u64 msix_table_offset;
 	u64 msix_pba_offset;
+	bool pio_notify;
+	u32 pio_notify_bar;
+	u64 pio_notify_offset;
+	u32 pio_notify_off_multiplier;
 	u16 num_msix;
 	u16 num_queues;
 };
@@ -258,6 +285,7 @@ struct kvirtio_pci_msix_vec {
  * @msix_fmask: MSI-X Function Mask (under @irq_lock)
  * @intx_disabled: command register Interrupt Disable (under @irq_lock)
  * @mem_enabled: command register Memory Space Enable, as last seen
+ * @io_enabled: command register I/O Space Enable, as last seen
  * @config_irq_deferred: a config interrupt waits for DRIVER_OK
  * @num_msix: MSI-X table entries
  * @msix: the MSI-X table (under @irq_lock)
@@ -265,8 +293,10 @@ struct kvirtio_pci_msix_vec {
  * @msix_pba_off: offset of the PBA in the MSI-X BAR
  * @msix_bar_size: size of the MSI-X BAR
  * @notify_bar_size: size of the notify BAR
+ * @pio_notify_size: size of the PIO notify BAR (0: none)
  * @cap_common: config-space offset of the COMMON_CFG capability
- * @cap_notify: ... NOTIFY_CFG
+ * @cap_notify: ... NOTIFY_CFG (memory)
+ * @cap_pio_notify: ... NOTIFY_CFG (port I/O; 0 without PIO notify)
  * @cap_isr: ... ISR_CFG
  * @cap_device: ... DEVICE_CFG (0 when the device has no config)
  * @cap_pcicfg: ... PCI_CFG
@@ -295,6 +325,7 @@ struct kvirtio_pci {
 	bool msix_fmask;
 	bool intx_disabled;
 	bool mem_enabled;
+	bool io_enabled;
 	bool config_irq_deferred;
 	u16 num_msix;
 	struct kvirtio_pci_msix_vec *msix;
@@ -302,8 +333,10 @@ struct kvirtio_pci {
 	u32 msix_pba_off;
 	u32 msix_bar_size;
 	u32 notify_bar_size;
+	u32 pio_notify_size;
 	u32 cap_common;
 	u32 cap_notify;
+	u32 cap_pio_notify;
 	u32 cap_isr;
 	u32 cap_device;
 	u32 cap_pcicfg;
@@ -321,13 +354,17 @@ struct kvirtio_pci {
  *	<= 32768) must be set; @vdev->mem and @vdev->host before the driver
  *	enables a queue.  If @vdev->queues is NULL the transport allocates it.
  *	Sets @vdev->transport and @vdev->transport_priv.
+ * @flags: KVIRTIO_PCI_F_* (%KVIRTIO_PCI_F_PIO_NOTIFY: at most
+ *	%KVIRTIO_PCI_PIO_NOTIFY_MAX_QUEUES queues)
  * @host_ops: interrupt hooks
  * @host_priv: stored in @vp->host_priv
  *
  * Context: may sleep (allocates).
- * Return: 0, -EINVAL for a device description out of range, -ENOMEM.
+ * Return: 0, -EINVAL for a device description or flags out of range,
+ * -ENOMEM.
  */
 int kvirtio_pci_init(struct kvirtio_pci *vp, struct kvirtio_device *vdev,
+		     unsigned int flags,
 		     const struct kvirtio_pci_host_ops *host_ops,
 		     void *host_priv);
 
@@ -375,12 +412,14 @@ void kvirtio_pci_config_write(struct kvirtio_pci *vp, u32 off, u32 width,
 /**
  * kvirtio_pci_bar_read() - guest read of a BAR
  * @vp: the transport
- * @bar: BAR register index (%KVIRTIO_PCI_BAR_CFG, _NOTIFY or _MSIX)
+ * @bar: BAR register index (%KVIRTIO_PCI_BAR_CFG, _NOTIFY, _MSIX or
+ *	_PIO_NOTIFY)
  * @off: offset inside the BAR
  * @buf: @len bytes, filled in guest (little-endian) byte order
  * @len: 1, 2, 4 or 8, naturally aligned
  *
- * Memory decoding must be enabled in the command register.
+ * Decoding of the BAR's space (memory or I/O) must be enabled in the
+ * command register.
  * Return: 0, or -EINVAL when refused (@buf is then all-ones; counted).
  */
 int kvirtio_pci_bar_read(struct kvirtio_pci *vp, unsigned int bar, u64 off,
@@ -394,7 +433,7 @@ int kvirtio_pci_bar_read(struct kvirtio_pci *vp, unsigned int bar, u64 off,
  * @buf: @len bytes in guest (little-endian) byte order
  * @len: 1, 2, 4 or 8, naturally aligned
  *
- * A write to the notify BAR ends in kvirtio_pci_notify().
+ * A write to a notify BAR ends in kvirtio_pci_notify().
  * Return: 0, or -EINVAL when refused (ignored and counted).
  */
 int kvirtio_pci_bar_write(struct kvirtio_pci *vp, unsigned int bar, u64 off,
@@ -436,6 +475,10 @@ u64 kvirtio_pci_bar_size(const struct kvirtio_pci *vp, unsigned int bar);
 u64 kvirtio_pci_bar_addr(const struct kvirtio_pci *vp, unsigned int bar);
 /* Memory Space Enable of the command register. */
 bool kvirtio_pci_memory_enabled(const struct kvirtio_pci *vp);
+/* I/O Space Enable of the command register. */
+bool kvirtio_pci_io_enabled(const struct kvirtio_pci *vp);
+/* The command register enables the space (memory or I/O) of BAR @bar. */
+bool kvirtio_pci_bar_decoded(const struct kvirtio_pci *vp, unsigned int bar);
 /* notify_off_multiplier of the NOTIFY_CFG capability. */
 u32 kvirtio_pci_notify_multiplier(const struct kvirtio_pci *vp);
 /* Offset of queue @qid's notify address in the notify BAR. */

@@ -26,6 +26,7 @@ struct kvirtio_dev {
 	uint32_t msix_cap;
 	int vm_fd;
 	uint64_t notify_bar_gpa;	/* 0: kick eventfds not in KVM */
+	uint16_t pio_notify_port;	/* 0: no port I/O kick eventfds */
 	uint32_t gsi_base;
 	int *kick_fds;
 	int *irq_fds;
@@ -33,14 +34,15 @@ struct kvirtio_dev {
 
 /* ---- KVM helpers ------------------------------------------------------ */
 
-int kvirtio_kvm_ioeventfd(int vm_fd, uint64_t addr, uint32_t len, int efd,
-			  bool datamatch, uint64_t data, bool assign)
+static int ioeventfd(int vm_fd, uint64_t addr, uint32_t len, int efd,
+		     bool datamatch, uint64_t data, bool assign, uint32_t flags)
 {
 	struct kvm_ioeventfd io = {
 		.datamatch = data,
 		.addr = addr,
 		.len = len,
 		.fd = efd,
+		.flags = flags,
 	};
 
 	if (datamatch)
@@ -48,6 +50,19 @@ int kvirtio_kvm_ioeventfd(int vm_fd, uint64_t addr, uint32_t len, int efd,
 	if (!assign)
 		io.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
 	return ioctl(vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+int kvirtio_kvm_ioeventfd(int vm_fd, uint64_t addr, uint32_t len, int efd,
+			  bool datamatch, uint64_t data, bool assign)
+{
+	return ioeventfd(vm_fd, addr, len, efd, datamatch, data, assign, 0);
+}
+
+int kvirtio_kvm_pio_ioeventfd(int vm_fd, uint16_t port, uint32_t len, int efd,
+			      bool datamatch, uint64_t data, bool assign)
+{
+	return ioeventfd(vm_fd, port, len, efd, datamatch, data, assign,
+			 KVM_IOEVENTFD_FLAG_PIO);
 }
 
 int kvirtio_kvm_irqfd(int vm_fd, uint32_t gsi, int efd, bool assign)
@@ -225,12 +240,13 @@ int kvirtio_dev_create(int ctl_fd, struct kvirtio_create_device *arg,
 	return 0;
 }
 
-int kvirtio_dev_create_rng(int ctl_fd, uint16_t queue_size,
+int kvirtio_dev_create_rng(int ctl_fd, uint16_t queue_size, uint32_t flags,
 			   struct kvirtio_dev **out)
 {
 	struct kvirtio_create_device arg;
 
 	memset(&arg, 0, sizeof(arg));
+	arg.flags = flags;
 	arg.type = KVIRTIO_DEV_RNG;
 	arg.queue_size_max = queue_size;
 	return kvirtio_dev_create(ctl_fd, &arg, out);
@@ -238,11 +254,12 @@ int kvirtio_dev_create_rng(int ctl_fd, uint16_t queue_size,
 
 int kvirtio_dev_create_blk(int ctl_fd, int file_fd, bool read_only,
 			   uint16_t num_queues, const char *serial,
-			   struct kvirtio_dev **out)
+			   uint32_t flags, struct kvirtio_dev **out)
 {
 	struct kvirtio_create_device arg;
 
 	memset(&arg, 0, sizeof(arg));
+	arg.flags = flags;
 	arg.type = KVIRTIO_DEV_BLK;
 	arg.num_queues = num_queues;
 	arg.blk.fd = file_fd;
@@ -287,31 +304,41 @@ int kvirtio_dev_set_mem_table(struct kvirtio_dev *dev,
 	return ret;
 }
 
-static uint64_t notify_addr(const struct kvirtio_dev *dev, uint64_t base,
-			    unsigned int q)
+/* One queue's notify ioeventfd in the MMIO or in the port notify area. */
+static int kick_to_kvm(struct kvirtio_dev *dev, uint64_t base, bool pio,
+		       unsigned int q, bool assign)
 {
-	return base + dev->info.notify_offset +
-	       (uint64_t)q * dev->info.notify_off_multiplier;
+	uint64_t off = pio ? dev->info.pio_notify_offset :
+			     dev->info.notify_offset;
+	uint32_t mult = pio ? dev->info.pio_notify_off_multiplier :
+			      dev->info.notify_off_multiplier;
+	/* A shared notify address needs the queue index to match. */
+	bool shared = !mult;
+
+	if (pio)
+		return kvirtio_kvm_pio_ioeventfd(dev->vm_fd, base + off + q * mult,
+						 2, dev->kick_fds[q], shared,
+						 q, assign);
+	return kvirtio_kvm_ioeventfd(dev->vm_fd, base + off + (uint64_t)q * mult,
+				     2, dev->kick_fds[q], shared, q, assign);
 }
 
-/* Register (or remove) every queue's ioeventfd at BAR address @base. */
-static int kicks_to_kvm(struct kvirtio_dev *dev, uint64_t base, bool assign)
+/*
+ * Register (or remove) every queue's ioeventfd in the notify area of the
+ * BAR at @base (a port with @pio).  The same kick eventfd serves both
+ * areas.
+ */
+static int kicks_to_kvm(struct kvirtio_dev *dev, uint64_t base, bool pio,
+			bool assign)
 {
-	bool shared = !dev->info.notify_off_multiplier;
 	unsigned int q;
 	int ret = 0;
 
 	for (q = 0; q < dev->info.num_queues; q++) {
-		/* A shared notify address needs the queue index to match. */
-		ret = kvirtio_kvm_ioeventfd(dev->vm_fd, notify_addr(dev, base, q),
-					    2, dev->kick_fds[q], shared, q,
-					    assign);
+		ret = kick_to_kvm(dev, base, pio, q, assign);
 		if (ret && assign) {
 			while (q--)
-				kvirtio_kvm_ioeventfd(dev->vm_fd,
-						      notify_addr(dev, base, q), 2,
-						      dev->kick_fds[q], shared,
-						      q, false);
+				kick_to_kvm(dev, base, pio, q, false);
 			return ret;
 		}
 	}
@@ -344,7 +371,9 @@ static void detach(struct kvirtio_dev *dev)
 	if (dev->vm_fd < 0)
 		return;
 	if (dev->notify_bar_gpa)
-		kicks_to_kvm(dev, dev->notify_bar_gpa, false);
+		kicks_to_kvm(dev, dev->notify_bar_gpa, false, false);
+	if (dev->pio_notify_port)
+		kicks_to_kvm(dev, dev->pio_notify_port, true, false);
 	for (i = 0; dev->kick_fds && i < dev->info.num_queues; i++) {
 		if (dev->kick_fds[i] < 0)
 			continue;
@@ -364,6 +393,7 @@ static void detach(struct kvirtio_dev *dev)
 	dev->kick_fds = NULL;
 	dev->irq_fds = NULL;
 	dev->notify_bar_gpa = 0;
+	dev->pio_notify_port = 0;
 	dev->vm_fd = -1;
 }
 
@@ -416,7 +446,7 @@ int kvirtio_dev_attach_kvm(struct kvirtio_dev *dev, int vm_fd,
 			goto fail;
 	}
 	if (notify_bar_gpa) {
-		ret = kicks_to_kvm(dev, notify_bar_gpa, true);
+		ret = kicks_to_kvm(dev, notify_bar_gpa, false, true);
 		if (ret)
 			goto fail;
 		dev->notify_bar_gpa = notify_bar_gpa;
@@ -436,13 +466,34 @@ int kvirtio_dev_move_notify(struct kvirtio_dev *dev, uint64_t notify_bar_gpa)
 	if (notify_bar_gpa == dev->notify_bar_gpa)
 		return 0;
 	if (dev->notify_bar_gpa)
-		kicks_to_kvm(dev, dev->notify_bar_gpa, false);
+		kicks_to_kvm(dev, dev->notify_bar_gpa, false, false);
 	dev->notify_bar_gpa = 0;
 	if (!notify_bar_gpa)
 		return 0;
-	ret = kicks_to_kvm(dev, notify_bar_gpa, true);
+	ret = kicks_to_kvm(dev, notify_bar_gpa, false, true);
 	if (!ret)
 		dev->notify_bar_gpa = notify_bar_gpa;
+	return ret;
+}
+
+int kvirtio_dev_move_pio_notify(struct kvirtio_dev *dev, uint16_t port)
+{
+	int ret;
+
+	if (dev->vm_fd < 0)
+		return -ENOTCONN;
+	if (!(dev->info.flags & KVIRTIO_INFO_F_PIO_NOTIFY))
+		return -EOPNOTSUPP;
+	if (port == dev->pio_notify_port)
+		return 0;
+	if (dev->pio_notify_port)
+		kicks_to_kvm(dev, dev->pio_notify_port, true, false);
+	dev->pio_notify_port = 0;
+	if (!port)
+		return 0;
+	ret = kicks_to_kvm(dev, port, true, true);
+	if (!ret)
+		dev->pio_notify_port = port;
 	return ret;
 }
 

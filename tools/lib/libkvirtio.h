@@ -64,6 +64,24 @@ int kvirtio_kvm_ioeventfd(int vm_fd, uint64_t addr, uint32_t len, int efd,
 			  bool datamatch, uint64_t data, bool assign);
 
 /**
+ * kvirtio_kvm_pio_ioeventfd() - (un)register an eventfd for guest OUTs
+ * @vm_fd: KVM VM fd
+ * @port: I/O port
+ * @len: access length to match (1, 2, 4), or 0 for any
+ * @efd: eventfd
+ * @datamatch: match only writes of @data
+ * @data: value for @datamatch
+ * @assign: true to register, false to remove
+ *
+ * KVM serves a port write without decoding the instruction: on AMD and
+ * in nested guests it is a cheaper kick than an MMIO write.
+ * Return: 0 or a negative errno.
+ */
+int kvirtio_kvm_pio_ioeventfd(int vm_fd, uint16_t port, uint32_t len,
+			      int efd, bool datamatch, uint64_t data,
+			      bool assign);
+
+/**
  * kvirtio_kvm_irqfd() - (un)bind an eventfd to a KVM GSI
  * @vm_fd: KVM VM fd
  * @gsi: the GSI (give it an MSI route with KVM_SET_GSI_ROUTING)
@@ -123,11 +141,12 @@ int kvirtio_dev_create(int ctl_fd, struct kvirtio_create_device *arg,
  * kvirtio_dev_create_rng() - create a virtio-rng device
  * @ctl_fd: from kvirtio_open()
  * @queue_size: largest queue size offered (0: default)
+ * @flags: KVIRTIO_CREATE_F_* (KVIRTIO_CREATE_F_PIO_NOTIFY)
  * @out: the new device
  *
  * Return: 0 or a negative errno.
  */
-int kvirtio_dev_create_rng(int ctl_fd, uint16_t queue_size,
+int kvirtio_dev_create_rng(int ctl_fd, uint16_t queue_size, uint32_t flags,
 			   struct kvirtio_dev **out);
 
 /**
@@ -137,13 +156,14 @@ int kvirtio_dev_create_rng(int ctl_fd, uint16_t queue_size,
  * @read_only: offer VIRTIO_BLK_F_RO
  * @num_queues: request queues (0: default)
  * @serial: the GET_ID answer, at most 20 bytes used (NULL: empty)
+ * @flags: KVIRTIO_CREATE_F_* (KVIRTIO_CREATE_F_PIO_NOTIFY)
  * @out: the new device
  *
  * Return: 0 or a negative errno.
  */
 int kvirtio_dev_create_blk(int ctl_fd, int file_fd, bool read_only,
 			   uint16_t num_queues, const char *serial,
-			   struct kvirtio_dev **out);
+			   uint32_t flags, struct kvirtio_dev **out);
 
 /* The device's layout (regions, notify area, MSI-X) as GET_INFO gave it. */
 const struct kvirtio_device_info *kvirtio_dev_info(const struct kvirtio_dev *dev);
@@ -188,6 +208,19 @@ int kvirtio_dev_attach_kvm(struct kvirtio_dev *dev, int vm_fd,
  * Return: 0 or a negative errno.
  */
 int kvirtio_dev_move_notify(struct kvirtio_dev *dev, uint64_t notify_bar_gpa);
+
+/**
+ * kvirtio_dev_move_pio_notify() - the guest placed the port notify BAR
+ * @dev: an attached device created with KVIRTIO_CREATE_F_PIO_NOTIFY
+ * @port: the I/O BAR's base port (info->pio_notify_bar), 0 to remove
+ *
+ * Registers port I/O ioeventfds on the same kick eventfds as the MMIO
+ * notify area: a guest may use either.  Call it when the guest moves the
+ * I/O BAR or turns I/O decoding on.
+ * Return: 0, -EOPNOTSUPP for a device without the port notify BAR, or
+ * another negative errno.
+ */
+int kvirtio_dev_move_pio_notify(struct kvirtio_dev *dev, uint16_t port);
 
 /**
  * kvirtio_dev_msix_entry() - read one MSI-X vector from the device

@@ -208,7 +208,7 @@ static void host_init(struct host *h)
 	h->vdev->mem = &h->tm.mem;
 	h->vdev->host = &h->host_ops;
 	h->vdev->host_priv = h;
-	CHECK(!kvirtio_pci_init(&h->vp, h->vdev, &pci_ops, h));
+	CHECK(!kvirtio_pci_init(&h->vp, h->vdev, 0, &pci_ops, h));
 	cfg_w(h, KVIRTIO_PCI_COMMAND, 2, KVIRTIO_PCI_CMD_MEMORY);
 }
 

@@ -103,6 +103,19 @@ static int k_notify_moved(struct vmm_dev *d, uint64_t base)
 	return ret;
 }
 
+static int k_pio_notify_moved(struct vmm_dev *d, uint64_t base)
+{
+	int ret;
+
+	ret = kvirtio_dev_move_pio_notify(kv_of(d), base - d->pio_notify_off);
+	if (!ret)
+		d->pio_notify_base = base;
+	else
+		fprintf(stderr, "vmm: %s: moving port ioeventfds: %s\n",
+			d->name, strerror(-ret));
+	return ret;
+}
+
 static void k_stop(struct vmm_dev *d)
 {
 	struct kdev *k = d->priv;
@@ -144,6 +157,7 @@ static const struct vmm_dev_ops kernel_ops = {
 	.msix_entry = k_msix_entry,
 	.start = k_start,
 	.notify_moved = k_notify_moved,
+	.pio_notify_moved = k_pio_notify_moved,
 	.stop = k_stop,
 	.print_stats = k_print_stats,
 };
@@ -152,6 +166,7 @@ int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 			  struct vmm_dev **out)
 {
 	const struct kvirtio_device_info *info;
+	uint32_t flags = spec->pio_notify ? KVIRTIO_CREATE_F_PIO_NOTIFY : 0;
 	struct kdev *k;
 	unsigned int i;
 	int ctl, ret, fd;
@@ -169,7 +184,7 @@ int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 		return -ENOMEM;
 	}
 	if (!strcmp(spec->type, "rng")) {
-		ret = kvirtio_dev_create_rng(ctl, 0, &k->kv);
+		ret = kvirtio_dev_create_rng(ctl, 0, flags, &k->kv);
 	} else {
 		fd = open(spec->path, (spec->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 		if (fd < 0) {
@@ -178,7 +193,7 @@ int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 			/* The same serial as backend=user: same GET_ID. */
 			ret = kvirtio_dev_create_blk(ctl, fd, spec->ro,
 						     spec->queues,
-						     VMM_BLK_SERIAL, &k->kv);
+						     VMM_BLK_SERIAL, flags, &k->kv);
 			close(fd);	/* the device holds its own reference */
 		}
 	}
@@ -213,6 +228,11 @@ int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 	k->d.notify_bar = info->notify_bar;
 	k->d.notify_off = info->notify_offset;
 	k->d.notify_mult = info->notify_off_multiplier;
+	if (info->flags & KVIRTIO_INFO_F_PIO_NOTIFY) {
+		k->d.pio_notify = true;
+		k->d.pio_notify_bar = info->pio_notify_bar;
+		k->d.pio_notify_off = info->pio_notify_offset;
+	}
 	k->d.msix_bar = info->msix_bar;
 	k->d.msix_table_off = info->msix_table_offset;
 	k->d.num_queues = info->num_queues;

@@ -297,41 +297,62 @@ static int u_msix_entry(struct vmm_dev *d, uint16_t vec, uint64_t *addr,
 	return 0;
 }
 
-static int kicks_to_kvm(struct udev *u, uint64_t base, bool assign)
+/*
+ * Every queue's ioeventfd at @base (queue 0's notify address, a port with
+ * @pio).  Both notify areas share the kick eventfds, as in kvirtio.ko.
+ */
+static int kicks_to_kvm(struct udev *u, uint64_t base, bool pio, bool assign)
 {
 	bool shared = !u->d.notify_mult;
+	uint64_t addr;
 	unsigned int q;
 	int ret;
 
 	for (q = 0; q < u->d.num_queues; q++) {
-		ret = kvirtio_kvm_ioeventfd(u->d.vmm->vm_fd,
-					    base + (uint64_t)q * u->d.notify_mult,
-					    2, u->kick_fds[q], shared, q, assign);
+		addr = base + (uint64_t)q * u->d.notify_mult;
+		if (pio)
+			ret = kvirtio_kvm_pio_ioeventfd(u->d.vmm->vm_fd, addr, 2,
+							u->kick_fds[q], shared,
+							q, assign);
+		else
+			ret = kvirtio_kvm_ioeventfd(u->d.vmm->vm_fd, addr, 2,
+						    u->kick_fds[q], shared, q,
+						    assign);
 		if (ret && assign)
 			return ret;
 	}
 	return 0;
 }
 
-static int u_notify_moved(struct vmm_dev *d, uint64_t base)
+/* Move the ioeventfds of one notify area from *@cur to @base. */
+static int move_kicks(struct udev *u, uint64_t *cur, uint64_t base, bool pio)
 {
-	struct udev *u = udev_of(d);
 	int ret;
 
 	if (!u->kick_fds)
 		return 0;	/* not started: u_start registers them */
-	if (d->notify_base)
-		kicks_to_kvm(u, d->notify_base, false);
-	d->notify_base = 0;
-	ret = kicks_to_kvm(u, base, true);
+	if (*cur)
+		kicks_to_kvm(u, *cur, pio, false);
+	*cur = 0;
+	ret = kicks_to_kvm(u, base, pio, true);
 	if (ret) {
-		kicks_to_kvm(u, base, false);
-		fprintf(stderr, "vmm: %s: KVM_IOEVENTFD: %s\n", d->name,
-			strerror(-ret));
+		kicks_to_kvm(u, base, pio, false);
+		fprintf(stderr, "vmm: %s: KVM_IOEVENTFD%s: %s\n", u->d.name,
+			pio ? " (port)" : "", strerror(-ret));
 		return ret;
 	}
-	d->notify_base = base;
+	*cur = base;
 	return 0;
+}
+
+static int u_notify_moved(struct vmm_dev *d, uint64_t base)
+{
+	return move_kicks(udev_of(d), &d->notify_base, base, false);
+}
+
+static int u_pio_notify_moved(struct vmm_dev *d, uint64_t base)
+{
+	return move_kicks(udev_of(d), &d->pio_notify_base, base, true);
 }
 
 static int new_eventfds(int **fds, unsigned int n)
@@ -398,8 +419,11 @@ static void u_stop(struct vmm_dev *d)
 		u->worker_running = false;
 	}
 	if (d->notify_base)
-		kicks_to_kvm(u, d->notify_base, false);
+		kicks_to_kvm(u, d->notify_base, false, false);
 	d->notify_base = 0;
+	if (d->pio_notify_base)
+		kicks_to_kvm(u, d->pio_notify_base, true, false);
+	d->pio_notify_base = 0;
 	for (i = 0; u->irq_fds && i < d->num_msix; i++)
 		kvirtio_kvm_irqfd(d->vmm->vm_fd, d->gsi_base + i,
 				  u->irq_fds[i], false);
@@ -461,6 +485,7 @@ static const struct vmm_dev_ops user_ops = {
 	.msix_entry = u_msix_entry,
 	.start = u_start,
 	.notify_moved = u_notify_moved,
+	.pio_notify_moved = u_pio_notify_moved,
 	.stop = u_stop,
 	.print_stats = u_print_stats,
 };
@@ -540,7 +565,9 @@ int vmm_dev_user_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 	u->vdev->mem = &u->gmem;
 	u->vdev->host = &u->host_ops;
 	u->vdev->host_priv = u;
-	ret = kvirtio_pci_init(&u->vp, u->vdev, &user_pci_ops, u);
+	ret = kvirtio_pci_init(&u->vp, u->vdev,
+			       spec->pio_notify ? KVIRTIO_PCI_F_PIO_NOTIFY : 0,
+			       &user_pci_ops, u);
 	if (ret)
 		return ret;
 	kvirtio_pci_get_layout(&u->vp, &lay);
@@ -554,6 +581,9 @@ int vmm_dev_user_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 	u->d.notify_bar = lay.notify_bar;
 	u->d.notify_off = lay.notify_offset;
 	u->d.notify_mult = lay.notify_off_multiplier;
+	u->d.pio_notify = lay.pio_notify;
+	u->d.pio_notify_bar = lay.pio_notify_bar;
+	u->d.pio_notify_off = lay.pio_notify_offset;
 	u->d.msix_bar = lay.msix_bar;
 	u->d.msix_table_off = lay.msix_table_offset;
 	u->d.num_queues = lay.num_queues;

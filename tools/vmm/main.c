@@ -32,10 +32,14 @@ static const char usage_text[] =
 "  --cmdline STR       kernel command line (default: \"" DEFAULT_CMDLINE "\")\n"
 "  --cpus N            vCPUs, 1..32 (default 1)\n"
 "  --mem MB            guest RAM in MiB, 32..65536 (default 512)\n"
-"  --rng backend=user|kernel[,KOPTS]\n"
+"  --rng backend=user|kernel[,notify=pio|mmio][,KOPTS]\n"
 "                      virtio-rng device\n"
-"  --blk FILE[,ro][,backend=user|kernel][,queues=N][,KOPTS]\n"
+"  --blk FILE[,ro][,backend=user|kernel][,queues=N][,notify=pio|mmio][,KOPTS]\n"
 "                      virtio-blk device on FILE\n"
+"      notify=pio      the device offers a port I/O notify area first: the\n"
+"                      guest kicks with an OUT, which KVM serves without\n"
+"                      decoding an instruction (default)\n"
+"      notify=mmio     memory-mapped notify only\n"
 "      KOPTS (backend=kernel): poll=US (busy poll 0..10000 us),\n"
 "                      workers=queue|device (one worker per queue or device),\n"
 "                      inline=on|off (serve a kick in the kicking vCPU's\n"
@@ -155,6 +159,7 @@ static struct vmm_dev_spec *new_spec(struct vmm *vmm, const char *type)
 	s->poll_us = -1;
 	s->worker_per_queue = -1;
 	s->inline_kicks = -1;
+	s->pio_notify = true;
 	return s;
 }
 
@@ -172,6 +177,10 @@ static bool parse_common(const char *opt, struct vmm_dev_spec *s, char *tok)
 		s->inline_kicks = 1;
 	else if (!strcmp(tok, "inline=off"))
 		s->inline_kicks = 0;
+	else if (!strcmp(tok, "notify=pio"))
+		s->pio_notify = true;
+	else if (!strcmp(tok, "notify=mmio"))
+		s->pio_notify = false;
 	else
 		return false;
 	return true;

@@ -2,8 +2,9 @@
 /*
  * PCI bus 0 behind configuration mechanism #1 (ports 0xcf8/0xcfc): a host
  * bridge at 00.0 and one kvirtio function per slot from 01.0 on.  The VMM
- * plays firmware: it places every BAR in the MMIO window at start-up, and
- * Linux keeps those addresses.  It follows what the guest does later by
+ * plays firmware: it places every memory BAR in the MMIO window and every
+ * I/O BAR in the port window at start-up, and Linux keeps those
+ * addresses.  It follows what the guest does later by
  * decoding the BAR and command registers after each config write that
  * touches them (ioeventfds move with the notify BAR), and reprograms the
  * MSI routes after writes to the MSI-X capability or table, whether the
@@ -30,7 +31,9 @@
 #define VIRTIO_CAP_BAR		4	/* bar byte */
 #define VIRTIO_CAP_PCI_CFG	5	/* cfg_type of the PCI_CFG window */
 #define VIRTIO_PCI_CFG_DATA	16	/* pci_cfg_data, 4 bytes */
+#define PCI_CMD_IO		0x0001
 #define PCI_CMD_MEMORY		0x0002
+#define BAR_IO			0x1
 #define BAR_MEM64		0x4
 
 /* Host bridge: a Red Hat PCIe host bridge id, class 06.00.00. */
@@ -44,6 +47,7 @@ void vmm_pci_init(struct vmm *vmm)
 	pthread_mutex_init(&vmm->pci_lock, NULL);
 	pthread_mutex_init(&vmm->route_lock, NULL);
 	vmm->mmio_next = VMM_MMIO_START;
+	vmm->pio_next = VMM_PIO_START;
 	vmm->gsi_next = VMM_GSI_MSI_BASE;
 }
 
@@ -67,13 +71,28 @@ static uint32_t find_cap(struct vmm_dev *d, uint32_t id, int cfg_type)
 	return 0;
 }
 
-/* Re-read the command and BAR registers and follow a moved notify BAR. */
+/* Valid from vmm_pci_add() on: the type bits are read-only. */
+static bool bar_is_io(const struct vmm_dev *d, unsigned int i)
+{
+	return d->io_bars & (1U << i);
+}
+
+static bool bar_is_64(struct vmm_dev *d, unsigned int i)
+{
+	uint32_t lo = d->ops->cfg_read(d, PCI_BAR0 + 4 * i, 4);
+
+	return !(lo & BAR_IO) && (lo & 0x6) == BAR_MEM64 && i < 5;
+}
+
+/* Re-read the command and BAR registers and follow moved notify BARs. */
 static void refresh_bars(struct vmm_dev *d)
 {
+	uint16_t cmd = d->ops->cfg_read(d, PCI_CMD, 2);
 	unsigned int i;
 	uint64_t notify;
 
-	d->mem_on = d->ops->cfg_read(d, PCI_CMD, 2) & PCI_CMD_MEMORY;
+	d->mem_on = cmd & PCI_CMD_MEMORY;
+	d->io_on = cmd & PCI_CMD_IO;
 	for (i = 0; i < 6; i++) {
 		uint32_t lo;
 		uint64_t addr;
@@ -81,8 +100,12 @@ static void refresh_bars(struct vmm_dev *d)
 		if (!d->bar_size[i])
 			continue;
 		lo = d->ops->cfg_read(d, PCI_BAR0 + 4 * i, 4);
+		if (bar_is_io(d, i)) {
+			d->bar_addr[i] = lo & 0xfffc;
+			continue;
+		}
 		addr = lo & ~0xfULL;
-		if ((lo & 0x6) == BAR_MEM64 && i < 5)
+		if (bar_is_64(d, i))
 			addr |= (uint64_t)d->ops->cfg_read(d, PCI_BAR0 + 4 * (i + 1), 4) << 32;
 		d->bar_addr[i] = addr;
 	}
@@ -90,22 +113,31 @@ static void refresh_bars(struct vmm_dev *d)
 	if (d->mem_on && d->bar_addr[d->notify_bar] &&
 	    notify != d->notify_base && d->ops->notify_moved)
 		d->ops->notify_moved(d, notify);
+	if (!d->pio_notify)
+		return;
+	notify = d->bar_addr[d->pio_notify_bar] + d->pio_notify_off;
+	if (d->io_on && d->bar_addr[d->pio_notify_bar] &&
+	    notify != d->pio_notify_base && d->ops->pio_notify_moved)
+		d->ops->pio_notify_moved(d, notify);
 }
 
+/* Memory BARs go to the MMIO window, I/O BARs to the port window. */
 static void place_bars(struct vmm *vmm, struct vmm_dev *d)
 {
 	unsigned int i;
 
 	for (i = 0; i < 6; i++) {
 		uint64_t size = d->bar_size[i];
+		uint64_t *next = bar_is_io(d, i) ? &vmm->pio_next :
+						   &vmm->mmio_next;
 		uint64_t addr;
 
 		if (!size)
 			continue;
-		addr = (vmm->mmio_next + size - 1) & ~(size - 1);
-		vmm->mmio_next = addr + size;
+		addr = (*next + size - 1) & ~(size - 1);
+		*next = addr + size;
 		d->ops->cfg_write(d, PCI_BAR0 + 4 * i, 4, (uint32_t)addr);
-		if (i < 5 && !d->bar_size[i + 1])
+		if (bar_is_64(d, i))
 			d->ops->cfg_write(d, PCI_BAR0 + 4 * (i + 1), 4,
 					  (uint32_t)(addr >> 32));
 	}
@@ -117,18 +149,28 @@ static void place_bars(struct vmm *vmm, struct vmm_dev *d)
  * @vmm: the VM
  * @d: the function, with ops, bar_size, notify and MSI-X fields set
  *
- * Return: 0, or -ENOSPC when the bus or the MMIO window is full.
+ * Return: 0, or -ENOSPC when the bus, the MMIO or the port window is full.
  */
 int vmm_pci_add(struct vmm *vmm, struct vmm_dev *d)
 {
-	uint64_t need = 0;
+	uint64_t need = 0, need_io = 0;
 	unsigned int i;
 
 	if (vmm->ndevs >= VMM_MAX_DEVS)
 		return -ENOSPC;
-	for (i = 0; i < 6; i++)
-		need += 2 * d->bar_size[i];
-	if (vmm->mmio_next + need > VMM_MMIO_END)
+	/* Twice the size: room for each BAR's alignment. */
+	d->io_bars = 0;
+	for (i = 0; i < 6; i++) {
+		if (d->bar_size[i] &&
+		    (d->ops->cfg_read(d, PCI_BAR0 + 4 * i, 4) & BAR_IO))
+			d->io_bars |= 1U << i;
+		if (bar_is_io(d, i))
+			need_io += 2 * d->bar_size[i];
+		else
+			need += 2 * d->bar_size[i];
+	}
+	if (vmm->mmio_next + need > VMM_MMIO_END ||
+	    vmm->pio_next + need_io > VMM_PIO_END)
 		return -ENOSPC;
 	d->vmm = vmm;
 	d->slot = vmm->ndevs + 1;
@@ -228,15 +270,52 @@ static void cfg_access(struct vmm *vmm, uint32_t addr, uint32_t off,
 	}
 }
 
+/*
+ * A port in a decoding I/O BAR: a PIO notify that no ioeventfd caught
+ * (before the guest enabled I/O decoding at the BAR's current port).
+ */
+static bool bar_io(struct vmm *vmm, uint16_t port, bool write, void *data,
+		   uint32_t len)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < vmm->ndevs; i++) {
+		struct vmm_dev *d = vmm->devs[i];
+
+		if (!d->io_on)
+			continue;
+		for (b = 0; b < 6; b++) {
+			if (!bar_is_io(d, b) ||
+			    port < d->bar_addr[b] ||
+			    port - d->bar_addr[b] >= d->bar_size[b])
+				continue;
+			atomic_fetch_add(&d->stats.pio_exits, 1);
+			if (write && d->pio_notify && b == d->pio_notify_bar)
+				atomic_fetch_add(&d->stats.notify_exits, 1);
+			vmm_dev_cfg_lock(d);
+			if (write)
+				d->ops->bar_write(d, b, port - d->bar_addr[b],
+						  data, len);
+			else
+				d->ops->bar_read(d, b, port - d->bar_addr[b],
+						 data, len);
+			pthread_mutex_unlock(&d->lock);
+			return true;
+		}
+	}
+	return false;
+}
+
 /**
- * vmm_pci_io() - port I/O on the configuration mechanism #1 ports
+ * vmm_pci_io() - port I/O on the configuration mechanism #1 ports or on
+ *	a function's I/O BAR
  * @vmm: the VM
  * @port: port
  * @write: direction
  * @data: @len bytes
  * @len: 1, 2 or 4
  *
- * Return: true when the port is 0xcf8..0xcff.
+ * Return: true when the port is 0xcf8..0xcff or in a decoding I/O BAR.
  */
 bool vmm_pci_io(struct vmm *vmm, uint16_t port, bool write, void *data,
 		uint32_t len)
@@ -253,7 +332,7 @@ bool vmm_pci_io(struct vmm *vmm, uint16_t port, bool write, void *data,
 		return true;
 	}
 	if (port < CONF_ADDR || port >= CONF_DATA + 4)
-		return false;
+		return bar_io(vmm, port, write, data, len);
 	if (port < CONF_DATA || port + len > CONF_DATA + 4) {
 		/* Not a dword at 0xcf8 nor inside the data window: float. */
 		if (!write)
@@ -362,7 +441,8 @@ void vmm_pci_stop(struct vmm *vmm)
 void vmm_pci_print_stats(struct vmm *vmm)
 {
 	static const char * const names[] = {
-		"cfg_exits", "mmio_exits", "route_updates", "notify_exits",
+		"cfg_exits", "mmio_exits", "pio_exits", "route_updates",
+		"notify_exits",
 	};
 	unsigned int i;
 
@@ -372,6 +452,7 @@ void vmm_pci_print_stats(struct vmm *vmm)
 		unsigned long long v[ARRAY_SIZE(names)] = {
 			atomic_load(&d->stats.cfg_exits),
 			atomic_load(&d->stats.mmio_exits),
+			atomic_load(&d->stats.pio_exits),
 			atomic_load(&d->stats.route_updates),
 			atomic_load(&d->stats.notify_exits),
 		};

@@ -37,6 +37,8 @@
 #define VMM_HIGHMEM_START	0x100000000ULL
 #define VMM_MMIO_START		0xd0000000ULL	/* BAR window */
 #define VMM_MMIO_END		0xfe000000ULL
+#define VMM_PIO_START		0xc000	/* I/O BAR window */
+#define VMM_PIO_END		0x10000
 #define VMM_IOAPIC_ADDR		0xfec00000U
 #define VMM_LAPIC_ADDR		0xfee00000U
 
@@ -60,6 +62,8 @@ struct vmm_dev;
  *	deliverable (enabled, unmasked); 0 or negative errno
  * @start: after the VM is built: register kick and interrupt eventfds
  * @notify_moved: the notify BAR moved to @base: move the ioeventfds
+ * @pio_notify_moved: the port notify area moved to port @base (may be
+ *	NULL without one)
  * @stop: stop the data path and free everything
  * @print_stats: --stats output of the backend
  */
@@ -75,6 +79,7 @@ struct vmm_dev_ops {
 			  uint32_t *data, bool *deliverable);
 	int (*start)(struct vmm_dev *d);
 	int (*notify_moved)(struct vmm_dev *d, uint64_t base);
+	int (*pio_notify_moved)(struct vmm_dev *d, uint64_t base);
 	void (*stop)(struct vmm_dev *d);
 	void (*print_stats)(struct vmm_dev *d);
 };
@@ -82,9 +87,10 @@ struct vmm_dev_ops {
 /* Counters of one PCI function (--stats). */
 struct vmm_dev_stats {
 	atomic_ulong cfg_exits;		/* config space accesses (port I/O) */
-	atomic_ulong mmio_exits;	/* BAR accesses that exited to us */
+	atomic_ulong mmio_exits;	/* memory BAR accesses that exited to us */
+	atomic_ulong pio_exits;		/* I/O BAR accesses that exited to us */
 	atomic_ulong route_updates;	/* MSI route reprogramming */
-	atomic_ulong notify_exits;	/* notify BAR writes that exited */
+	atomic_ulong notify_exits;	/* notify writes that exited (both kinds) */
 };
 
 /**
@@ -95,11 +101,18 @@ struct vmm_dev_stats {
  * @backend: "user" or "kernel"
  * @slot: PCI device number
  * @bar_size: BAR sizes by BAR register (0: none or upper half)
- * @bar_addr: decoded BAR addresses (valid with @mem_on)
+ * @bar_addr: decoded BAR addresses (valid with @mem_on, or @io_on for
+ *	an I/O BAR, whose address is a port)
+ * @io_bars: bit i set: BAR register i is an I/O BAR
  * @mem_on: memory decoding enabled
+ * @io_on: I/O decoding enabled
  * @notify_bar: BAR register of the notify area
  * @notify_off: offset of queue 0's notify address in it
  * @notify_mult: bytes between two queues' notify addresses
+ * @pio_notify: the function has a port notify area (notify=pio)
+ * @pio_notify_bar: its I/O BAR
+ * @pio_notify_off: offset of queue 0's port in it (same multiplier)
+ * @pio_notify_base: port the PIO ioeventfds are registered at (0: none)
  * @msix_bar: BAR register of the MSI-X table
  * @msix_table_off: offset of the table
  * @msix_cap: config offset of the MSI-X capability
@@ -125,10 +138,16 @@ struct vmm_dev {
 	unsigned int slot;
 	uint64_t bar_size[6];
 	uint64_t bar_addr[6];
+	uint32_t io_bars;
 	bool mem_on;
+	bool io_on;
 	unsigned int notify_bar;
 	uint64_t notify_off;
 	uint32_t notify_mult;
+	bool pio_notify;
+	unsigned int pio_notify_bar;
+	uint64_t pio_notify_off;
+	uint64_t pio_notify_base;
 	unsigned int msix_bar;
 	uint64_t msix_table_off;
 	uint32_t msix_cap;
@@ -190,6 +209,7 @@ struct vmm_dev_spec {
 	int poll_us;		/* backend=kernel: busy poll, -1: default */
 	int worker_per_queue;	/* backend=kernel: -1: default */
 	int inline_kicks;	/* backend=kernel: 0/1, -1: module default */
+	bool pio_notify;	/* notify=pio: kicks by port I/O */
 };
 
 struct vmm_cpu {
@@ -231,6 +251,7 @@ struct vmm {
 	struct vmm_dev *devs[VMM_MAX_DEVS];
 	unsigned int ndevs;
 	uint64_t mmio_next;
+	uint64_t pio_next;
 	unsigned int gsi_next;
 	pthread_mutex_t route_lock;
 

@@ -138,8 +138,10 @@ static bool hdev_is_notify(struct kvirtio_hdev *hdev, u32 index, u64 off,
 	u64 base = KVIRTIO_PCI_NOTIFY_OFF;
 	u64 end = base + (hdev->vdev->num_queues - 1) * mult + 2;
 
-	return index == KVIRTIO_PCI_BAR_NOTIFY && off >= base &&
-	       off + len <= end;
+	if (index != KVIRTIO_PCI_BAR_NOTIFY &&
+	    !(index == KVIRTIO_PCI_BAR_PIO_NOTIFY && hdev->vp.pio_notify_size))
+		return false;
+	return off >= base && off + len <= end;
 }
 
 /**
@@ -247,7 +249,8 @@ static long hdev_get_info(struct kvirtio_hdev *hdev, void __user *uarg)
 	unsigned int i;
 	int ret;
 
-	ret = get_argsz(uarg, sizeof(info), &argsz);
+	ret = get_argsz(uarg, offsetof(struct kvirtio_device_info,
+				       pio_notify_bar), &argsz);
 	if (ret)
 		return ret;
 	if (get_user(flags, (u32 __user *)uarg + 1))
@@ -274,8 +277,11 @@ static long hdev_get_info(struct kvirtio_hdev *hdev, void __user *uarg)
 		if (!lay.bar_size[i])
 			continue;
 		info.regions[i].flags = KVIRTIO_REGION_F_READ |
-					KVIRTIO_REGION_F_WRITE |
-					KVIRTIO_REGION_F_MEM64;
+					KVIRTIO_REGION_F_WRITE;
+		if (kvirtio_pci_dev_bar_is_io(&hdev->vp.pdev, i))
+			info.regions[i].flags |= KVIRTIO_REGION_F_IO;
+		else if (kvirtio_pci_dev_bar_is_64(&hdev->vp.pdev, i))
+			info.regions[i].flags |= KVIRTIO_REGION_F_MEM64;
 		info.regions[i].size = lay.bar_size[i];
 		info.regions[i].offset = KVIRTIO_REGION_OFFSET(i);
 	}
@@ -284,8 +290,14 @@ static long hdev_get_info(struct kvirtio_hdev *hdev, void __user *uarg)
 	info.regions[KVIRTIO_REGION_CONFIG].size = KVIRTIO_PCI_CFG_SIZE;
 	info.regions[KVIRTIO_REGION_CONFIG].offset =
 		KVIRTIO_REGION_OFFSET(KVIRTIO_REGION_CONFIG);
+	if (lay.pio_notify) {
+		info.flags |= KVIRTIO_INFO_F_PIO_NOTIFY;
+		info.pio_notify_bar = lay.pio_notify_bar;
+		info.pio_notify_off_multiplier = lay.pio_notify_off_multiplier;
+		info.pio_notify_offset = lay.pio_notify_offset;
+	}
 
-	if (copy_to_user(uarg, &info, sizeof(info)))
+	if (copy_to_user(uarg, &info, min_t(size_t, argsz, sizeof(info))))
 		return -EFAULT;
 	return 0;
 }
@@ -561,7 +573,8 @@ static const struct file_operations kvirtio_hdev_fops = {
 
 static int check_create_args(const struct kvirtio_create_device *a)
 {
-	if (a->flags || a->reserved0 || a->reserved1 ||
+	if ((a->flags & ~KVIRTIO_CREATE_F_PIO_NOTIFY) ||
+	    a->reserved0 || a->reserved1 ||
 	    !all_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	if (a->num_queues > KVIRTIO_MAX_QUEUES)
@@ -635,8 +648,10 @@ long kvirtio_create_device(const struct kvirtio_create_device __user *uarg)
 		ret = -EINVAL;
 		goto err_type;
 	}
-	ret = kvirtio_pci_init(&hdev->vp, hdev->vdev, &kvirtio_host_pci_ops,
-			       hdev);
+	ret = kvirtio_pci_init(&hdev->vp, hdev->vdev,
+			       (args.flags & KVIRTIO_CREATE_F_PIO_NOTIFY) ?
+			       KVIRTIO_PCI_F_PIO_NOTIFY : 0,
+			       &kvirtio_host_pci_ops, hdev);
 	if (ret)
 		goto err_type;
 	hdev->msix = kcalloc(kvirtio_pci_msix_vectors(&hdev->vp),

@@ -80,10 +80,24 @@ struct kvirtio_blk_params {
 	__u64 reserved[3];
 };
 
+/*
+ * struct kvirtio_create_device.flags
+ *
+ * KVIRTIO_CREATE_F_PIO_NOTIFY: add an I/O port BAR (region 5) with a
+ * second notify area, listed first among the NOTIFY capabilities, so that
+ * a driver that takes the first usable one (Linux) kicks with an OUT.  KVM
+ * serves a port write to an ioeventfd without decoding the instruction,
+ * where an MMIO write on AMD and in nested guests is a decoded NPF.  The
+ * MSI-X BAR then becomes a 32-bit BAR in region 4 only.  At most
+ * KVIRTIO_PIO_NOTIFY_MAX_QUEUES queues.
+ */
+#define KVIRTIO_CREATE_F_PIO_NOTIFY	0x1U
+#define KVIRTIO_PIO_NOTIFY_MAX_QUEUES	64
+
 /**
  * struct kvirtio_create_device - argument of KVIRTIO_CREATE_DEVICE
  * @argsz: sizeof(struct kvirtio_create_device)
- * @flags: none defined: must be 0
+ * @flags: KVIRTIO_CREATE_F_*
  * @type: KVIRTIO_DEV_RNG or KVIRTIO_DEV_BLK
  * @num_queues: 0 for the type's default, else 1..KVIRTIO_MAX_QUEUES (rng: 1)
  * @queue_size_max: largest queue size offered; 0 for the default (256),
@@ -165,6 +179,7 @@ struct kvirtio_region_info {
 /* struct kvirtio_device_info.flags (output) */
 #define KVIRTIO_INFO_F_MSIX	0x1U	/* device has an MSI-X cap */
 #define KVIRTIO_INFO_F_INTX	0x2U	/* device raises INTx (pin A) */
+#define KVIRTIO_INFO_F_PIO_NOTIFY 0x4U	/* the pio_notify_* fields are valid */
 
 /**
  * struct kvirtio_device_info - argument of KVIRTIO_DEVICE_GET_INFO
@@ -183,6 +198,15 @@ struct kvirtio_region_info {
  * @msix_table_offset: offset of the MSI-X table in @msix_bar
  * @msix_pba_offset: offset of the MSI-X PBA in @msix_bar
  * @regions: KVIRTIO_NUM_REGIONS regions, indexed by KVIRTIO_REGION_*
+ * @pio_notify_bar: with KVIRTIO_INFO_F_PIO_NOTIFY, the I/O BAR holding the
+ *	port notify area (a region with KVIRTIO_REGION_F_IO)
+ * @pio_notify_off_multiplier: its notify_off_multiplier
+ * @pio_notify_offset: queue q is notified at port BAR base +
+ *	@pio_notify_offset + q * @pio_notify_off_multiplier, a 16-bit OUT
+ *	of q
+ *
+ * The kernel writes min(@argsz, sizeof(struct kvirtio_device_info))
+ * bytes: a caller built before the pio_notify_* fields gets the rest.
  */
 struct kvirtio_device_info {
 	__u32 argsz;
@@ -198,6 +222,9 @@ struct kvirtio_device_info {
 	__u64 msix_table_offset;
 	__u64 msix_pba_offset;
 	struct kvirtio_region_info regions[KVIRTIO_NUM_REGIONS];
+	__u32 pio_notify_bar;
+	__u32 pio_notify_off_multiplier;
+	__u64 pio_notify_offset;
 };
 
 #define KVIRTIO_DEVICE_GET_INFO		_IO(KVIRTIO_TYPE, 0x10)

@@ -86,8 +86,9 @@ struct desc {
 struct vdev {
 	unsigned int slot;
 	uintptr_t common;
-	uintptr_t notify;
+	uintptr_t notify;	/* a port with notify_pio */
 	uint32_t notify_mult;
+	int notify_pio;
 	struct desc *desc;
 	uintptr_t avail;	/* flags, idx, ring[QSIZE] */
 	uintptr_t used;		/* flags, idx, {id, len}[QSIZE] */
@@ -115,6 +116,11 @@ struct vdev {
 static inline void port_out8(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void port_out16(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
 }
 
 static inline void port_out32(uint16_t port, uint32_t v)
@@ -202,11 +208,18 @@ static void cfg_write8(unsigned int slot, unsigned int off, uint8_t v)
 	port_out8(PCI_DATA + (off & 3), v);
 }
 
+static int bar_is_io(unsigned int slot, unsigned int bar)
+{
+	return cfg_read(slot, 0x10 + 4 * bar) & 1;
+}
+
 static uint64_t bar_addr(unsigned int slot, unsigned int bar)
 {
 	uint32_t lo = cfg_read(slot, 0x10 + 4 * bar);
 	uint64_t addr = lo & ~0xfULL;
 
+	if (lo & 1)
+		return lo & 0xfffc;
 	if ((lo & 6) == 4)
 		addr |= (uint64_t)cfg_read(slot, 0x14 + 4 * bar) << 32;
 	return addr;
@@ -252,7 +265,11 @@ static int find_device(struct vdev *d, uint16_t pci_device)
 	return 0;
 }
 
-/* Walk the virtio vendor capabilities (virtio 1.2, 4.1.4). */
+/*
+ * Walk the virtio vendor capabilities (virtio 1.2, 4.1.4).  The first
+ * NOTIFY_CFG wins, as in Linux: a port notify area when the device lists
+ * one first (the VMM's notify=pio).
+ */
 static int map_caps(struct vdev *d)
 {
 	unsigned int off = cfg_read(d->slot, 0x34) & 0xfc;
@@ -271,9 +288,10 @@ static int map_caps(struct vdev *d)
 			base = bar_addr(d->slot, bar) + where;
 			if (type == 1)
 				d->common = base;
-			if (type == 2) {
+			if (type == 2 && !d->notify) {
 				d->notify = base;
 				d->notify_mult = cfg_read(d->slot, off + 16);
+				d->notify_pio = bar_is_io(d->slot, bar);
 			}
 		}
 		off = cfg_read(d->slot, off + 1) & 0xfc;
@@ -421,7 +439,7 @@ static void virtio_setup(struct vdev *d, unsigned int index, int msix)
 	uint32_t cmd = cfg_read(d->slot, 4) & 0xffff;
 	uint16_t size;
 
-	cfg_write32(d->slot, 4, cmd | 0x6);	/* memory, bus master */
+	cfg_write32(d->slot, 4, cmd | 0x7);	/* I/O, memory, bus master */
 	check(map_caps(d), FAIL_CAPS, "virtio capabilities found");
 
 	W8(d->common, 0x14, 0);
@@ -492,7 +510,10 @@ static uint32_t wait_used(struct vdev *d, int code, const char *what)
 static uint32_t submit(struct vdev *d)
 {
 	post(d);
-	W16(d->notify, d->notify_off * d->notify_mult, 0);
+	if (d->notify_pio)
+		port_out16(d->notify + d->notify_off * d->notify_mult, 0);
+	else
+		W16(d->notify, d->notify_off * d->notify_mult, 0);
 	return wait_used(d, FAIL_TIMEOUT, "request completed");
 }
 
@@ -507,6 +528,7 @@ static void test_rng(void)
 		return;
 	print("# virtio-rng\n");
 	virtio_setup(&d, 0, 1);
+	print(d.notify_pio ? "# notify: port\n" : "# notify: memory\n");
 
 	/* Available before DRIVER_OK, never kicked: DRIVER_OK must serve it. */
 	irqs = RD(uint32_t, &irq_count);

@@ -18,60 +18,75 @@ set -u
 vmm=$1 image=$2 work=${3:-$(mktemp -d)}
 backend=${BACKEND:-user}
 mkdir -p "$work"
-disk=$work/disk.img log=$work/vmm.log
+disk=$work/disk.img
 fail=0
 
 say() { echo "$*"; }
 bad() { echo "FAIL: $*"; fail=1; }
-
-dd if=/dev/zero of="$disk" bs=1M count=1 2>/dev/null
-printf 'kvirtio-selftest-sector0' | dd of="$disk" conv=notrunc 2>/dev/null
-
-# The VMM runs with a file size limit (ulimit -f, in KiB) below the
-# sector guest.c writes last (FSIZE_SECTOR): that write must be an I/O
-# error in the guest, not a SIGXFSZ that kills the VMM.  No core files.
-fsize_kib=512
-(
-	ulimit -c 0 2>/dev/null
-	ulimit -f $fsize_kib || exit 125
-	exec timeout 60 "$vmm" --kernel "$image" --mem 64 --cpus 1 --stats \
-		--rng backend="$backend" --blk "$disk,backend=$backend"
-) >"$log" 2>&1
-rc=$?
-cat "$log"
-[ $rc -eq 0 ] || bad "vmm exit status $rc (guest check number, or a VMM error)"
-grep -q '^selftest: PASS' "$log" || bad "guest did not report PASS"
-
-got=$(dd if="$disk" bs=512 skip=1 count=1 2>/dev/null | head -c 25)
-[ "$got" = written-by-selftest-guest ] || bad "sector 1 of the disk is '$got'"
-past=$(dd if="$disk" bs=512 skip=1536 count=1 2>/dev/null | tr -d '\0' | wc -c)
-[ "$past" -eq 0 ] || bad "sector 1536, past the file size limit, was written"
-
-# Kicks are notify BAR writes: with the ioeventfds in place none exits to
-# the VMM.  This is the check for backend=kernel, whose kicks counter
-# counts a kick the VMM forwarded by pwrite too.
-nexits=$(grep '^stats: dev' "$log" | tr ' ' '\n' | sed -n 's/^notify_exits=//p')
-[ -n "$nexits" ] || bad "no notify_exits counters in --stats"
-for n in $nexits; do
-	[ "$n" -eq 0 ] || bad "$n notify BAR writes exited to the VMM (no ioeventfd)"
-done
-
 # name=value of one field on the first stats line matching a pattern
 field() { grep -m1 -- "$1" "$log" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-if [ "$backend" = user ]; then
-	rng_kicks=$(field 'stats:   user' kick_eventfds)
-	[ "${rng_kicks:-0}" -ge 4 ] ||
-		bad "rng: $rng_kicks kicks through the ioeventfd, want >= 4"
-	blk_kicks=$(grep 'stats:   user' "$log" | sed -n 2p | tr ' ' '\n' |
-		    sed -n 's/^kick_eventfds=//p')
-	[ "${blk_kicks:-0}" -ge 3 ] ||
-		bad "blk: $blk_kicks kicks through the ioeventfd, want >= 3"
-	ign=$(field 'stats:   transport' kicks_ignored)
-	[ "${ign:-1}" -eq 0 ] || bad "transport dropped $ign kicks"
-else
-	kk=$(field 'stats:   kernel' kicks)
-	[ "${kk:-0}" -ge 4 ] || bad "kernel rng device saw $kk kicks"
-fi
+
+# One VM per notify kind: the guest takes the first NOTIFY capability, a
+# port with notify=pio (the default), memory with notify=mmio.
+run_one()
+{
+	notify=$1 want=$2
+	log=$work/vmm-$notify.log
+	say "# notify=$notify"
+	dd if=/dev/zero of="$disk" bs=1M count=1 2>/dev/null
+	printf 'kvirtio-selftest-sector0' | dd of="$disk" conv=notrunc 2>/dev/null
+
+	# The VMM runs with a file size limit (ulimit -f, in KiB) below the
+	# sector guest.c writes last (FSIZE_SECTOR): that write must be an I/O
+	# error in the guest, not a SIGXFSZ that kills the VMM.  No core files.
+	fsize_kib=512
+	(
+		ulimit -c 0 2>/dev/null
+		ulimit -f $fsize_kib || exit 125
+		exec timeout 60 "$vmm" --kernel "$image" --mem 64 --cpus 1 --stats \
+			--rng backend="$backend",notify="$notify" \
+			--blk "$disk,backend=$backend,notify=$notify"
+	) >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	grep -q "^# notify: $want" "$log" ||
+		bad "notify=$notify: the guest did not kick by $want"
+	[ $rc -eq 0 ] || bad "vmm exit status $rc (guest check number, or a VMM error)"
+	grep -q '^selftest: PASS' "$log" || bad "guest did not report PASS"
+
+	got=$(dd if="$disk" bs=512 skip=1 count=1 2>/dev/null | head -c 25)
+	[ "$got" = written-by-selftest-guest ] || bad "sector 1 of the disk is '$got'"
+	past=$(dd if="$disk" bs=512 skip=1536 count=1 2>/dev/null | tr -d '\0' | wc -c)
+	[ "$past" -eq 0 ] || bad "sector 1536, past the file size limit, was written"
+
+	# Kicks are notify writes (memory or port): with the ioeventfds in
+	# place none exits to the VMM.  This is the check for backend=kernel,
+	# whose kicks counter counts a kick the VMM forwarded by pwrite too.
+	nexits=$(grep '^stats: dev' "$log" | tr ' ' '\n' | sed -n 's/^notify_exits=//p')
+	[ -n "$nexits" ] || bad "no notify_exits counters in --stats"
+	for n in $nexits; do
+		[ "$n" -eq 0 ] ||
+			bad "$n notify writes exited to the VMM (no ioeventfd)"
+	done
+
+	if [ "$backend" = user ]; then
+		rng_kicks=$(field 'stats:   user' kick_eventfds)
+		[ "${rng_kicks:-0}" -ge 4 ] ||
+			bad "rng: $rng_kicks kicks through the ioeventfd, want >= 4"
+		blk_kicks=$(grep 'stats:   user' "$log" | sed -n 2p | tr ' ' '\n' |
+			    sed -n 's/^kick_eventfds=//p')
+		[ "${blk_kicks:-0}" -ge 3 ] ||
+			bad "blk: $blk_kicks kicks through the ioeventfd, want >= 3"
+		ign=$(field 'stats:   transport' kicks_ignored)
+		[ "${ign:-1}" -eq 0 ] || bad "transport dropped $ign kicks"
+	else
+		kk=$(field 'stats:   kernel' kicks)
+		[ "${kk:-0}" -ge 4 ] || bad "kernel rng device saw $kk kicks"
+	fi
+}
+
+run_one pio port
+run_one mmio memory
 if [ $fail -eq 0 ]; then
 	say "vmm selftest ($backend): PASS"
 else
