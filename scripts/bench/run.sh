@@ -8,9 +8,12 @@
 #   scripts/bench/run.sh [options]
 #
 #   --contenders LIST  comma-separated, in this order per round
-#                      (default kernel,kinline,kpoll,user,qemu,qsd)
+#                      (default kernel,kinline,kinline-pio,kpoll,user,
+#                      user-pio,qemu,qemu-pio,qsd; "-pio": port I/O notify,
+#                      the others MMIO notify)
 #   --no-qemu          leave QEMU and qemu-storage-daemon out of L1 and
-#                      drop the "qemu" and "qsd" (vhost-user-blk) contenders
+#                      drop the "qemu", "qemu-pio" and "qsd" (vhost-user-blk)
+#                      contenders
 #   --rounds R         interleaved rounds (default 3); medians over rounds
 #   --n N              measured requests per mode and guest (default 10000)
 #   --warm W           warm-up requests (default 200)
@@ -19,7 +22,8 @@
 #   --mq Q             requests in flight in the two-vCPU, two-queue guest
 #                      (mode read-qdQ-mq2; default 16, 0: no such guest)
 #   --profile LIST     contenders whose QD1 read path is traced after the
-#                      rounds (default kernel,kinline,user,qemu; "none": no profile)
+#                      rounds (default kinline,kinline-pio,user,qemu; "none":
+#                      no profile)
 #   --profile-n N      traced requests per contender (default 2000)
 #   --poll US          busy-poll budget of the kpoll contender (default
 #                      1000: under TCG the guest needs ~0.4 ms between a
@@ -39,9 +43,9 @@ OUT=$KV_ROOT/.build/bench
 export E2E_BUILD=$OUT/e2e
 . "$KV_ROOT/scripts/e2e/common.sh"
 
-cont=kernel,kinline,kpoll,user,qemu,qsd with_qemu=1 rounds=3 n=10000 warm=200
+cont=kernel,kinline,kinline-pio,kpoll,user,user-pio,qemu,qemu-pio,qsd with_qemu=1 rounds=3 n=10000 warm=200
 modes=read,write,getid,read-qd16,write-qd16 mq=16 poll=1000 timeout=
-build=1 report_only=0 prof=kernel,kinline,user,qemu profn=2000
+build=1 report_only=0 prof=kinline,kinline-pio,user,qemu profn=2000
 while [ $# -gt 0 ]; do
 	case $1 in
 	--contenders)	cont=$2; shift ;;
@@ -64,13 +68,13 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ $with_qemu -eq 0 ]; then
-	cont=$(echo "$cont" | tr ',' '\n' | grep -vxE 'qemu|qsd' | paste -sd,)
+	cont=$(echo "$cont" | tr ',' '\n' | grep -vxE 'qemu|qemu-pio|qsd' | paste -sd,)
 	[ -n "$cont" ] || e2e_die "no contender left without QEMU"
 fi
-case ,$cont, in *,qemu,*|*,qsd,*) with_qemu=1 ;; esac
+case ,$cont, in *,qemu,*|*,qemu-pio,*|*,qsd,*) with_qemu=1 ;; esac
 [ "$prof" = none ] && prof=
 if [ $with_qemu -eq 0 ]; then
-	prof=$(echo "$prof" | tr ',' '\n' | grep -vxE 'qemu|qsd' | paste -sd,)
+	prof=$(echo "$prof" | tr ',' '\n' | grep -vxE 'qemu|qemu-pio|qsd' | paste -sd,)
 fi
 case $profn in ''|*[!0-9]*) e2e_die "--profile-n wants a number" ;; esac
 case $mq in ''|*[!0-9]*) e2e_die "--mq wants a number" ;; esac

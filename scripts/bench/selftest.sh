@@ -58,6 +58,10 @@ win()	# ROUND CONTENDER MODE BUSY_TICKS EXITS UEXITS IRQS [CPUS]
 		[ $r -ne 2 ] && win $r qemu read 200 5000 $((r * 1000)) 1000
 		ok $r qemu read-qd16-mq2 16 900 4000
 		echo "BENCH VM $r qemu rc=0 cpus=1 secs=20"
+		# Port-notify contenders: kinline-pio against qemu-pio; no
+		# user-pio ran, so its user ratio falls back to user.
+		ok $r kinline-pio read 1 100 5000
+		ok $r qemu-pio read 1 500 1500
 	done
 	echo "BENCH L1 DONE"
 } > "$tmp/serial.log"
@@ -84,12 +88,14 @@ check table.md '| qemu | read | 3 | 800.0 | 900.0 | 250.0 | 1000 | 16.00 | 1.00 
 check table.md '| kernel | getid | 3 | 50.0 |'
 # Floor IOPS 9000 (kernel getid).
 check table.md '| kernel | read-qd16-mq2 | 3 | 8000 | 0.89 | 2.00 | - | 250.0 | 900.0 | 200 | 2.00 | 0.000 | 0.500 |'
-check table.md 'read: kernel p50 / qemu 0.25, / user 0.50, / floor 4.00'
+check table.md 'kernel read: p50 / qemu 0.25, / user 0.50, / floor 4.00'
+check table.md '| kinline-pio | read | 3 | 100.0 | 900.0 | 250.0 | 5000 | 2.00 | 0.20 | 0.25 |'
+check table.md 'kinline-pio read: p50 / qemu-pio 0.20, / user 0.25, / floor 2.00'
 check results.csv 'round,contender,mode,bs,qd,n,mean_ns'
 check results.csv '1,kernel,read,4096.0,1.0,1000.0,'
 check summary.csv 'kernel,read,3,'
-[ "$(grep -c '^[123],' "$tmp/results.csv")" -eq 18 ] || { echo "FAIL: results.csv rows"; fail=1; }
-[ "$(grep -c ',read,' "$tmp/cdf.csv")" -eq $((3 * 3 * 101)) ] || { echo "FAIL: cdf.csv rows"; fail=1; }
+[ "$(grep -c '^[123],' "$tmp/results.csv")" -eq 24 ] || { echo "FAIL: results.csv rows"; fail=1; }
+[ "$(grep -c ',read,' "$tmp/cdf.csv")" -eq $((3 * 5 * 101)) ] || { echo "FAIL: cdf.csv rows"; fail=1; }
 if [ $fail -ne 0 ]; then
 	cat "$tmp/table.md"
 	echo "bench selftest: FAIL"
