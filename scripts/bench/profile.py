@@ -23,6 +23,13 @@ itself), entry - irq (vCPU wake-up and injection) and, up to the next
 request's exit, the guest (L2's completion handling, kvlat, the next
 submission, and whatever other exits that takes).  A request whose events
 do not line up in that order is dropped and counted.
+
+When the vCPU thread raises the interrupts itself (kvirtio's inline
+kicks), no other thread wakes up.  Then, back from each interrupt on the
+vCPU thread: the last L2 exit, kvirtio's kick event of that exit (its
+ioeventfd callback) and the next L2 entry; kick is kick event - exit,
+sched is zero, backend is irq - kick event (task_work on the way back to
+L2, the request, the irqfd), inject is entry - irq.
 """
 import bisect
 import gzip
@@ -83,11 +90,18 @@ def analyse(ev):
     vcpu = statistics.mode(e[1] for e in entries)
     exits = [e[0] for e in ev if e[2] == 'kvm_exit' and e[1] == vcpu]
     entry_ts = [e[0] for e in ev if e[2] == 'kvm_entry' and e[1] == vcpu]
-    irqs = [e for e in ev if e[2] == 'kvm_apic_accept_irq' and e[1] != vcpu and
+    irqs = [e for e in ev if e[2] == 'kvm_apic_accept_irq' and
             int(field(e[3], 'vec') or 999) < FIRST_SYSTEM_VECTOR]
     if not irqs:
         return None
     backend = statistics.mode(e[1] for e in irqs)
+    if backend == vcpu:
+        kicks = [e[0] for e in ev if e[2] == 'kvirtio_kick' and e[1] == vcpu]
+        return finish(ev, vcpu, exits, entry_ts, irqs,
+                      *inline_requests(irqs, vcpu, exits, kicks, entry_ts),
+                      'vCPU thread (inline)')
+    # Raised by another thread: the vCPU's own (a handoff) do not count.
+    irqs = [e for e in irqs if e[1] != vcpu]
     wakes = [e[0] for e in ev if e[2] == 'sched_wakeup' and
              field(e[3], 'pid') == str(backend)]
     runs = [e[0] for e in ev if e[2] == 'sched_switch' and
@@ -116,6 +130,33 @@ def analyse(ev):
         reqs.append({'exit': t_exit, 'kick': t_wake - t_exit,
                      'sched': t_run - t_wake, 'backend': t_irq - t_run,
                      'inject': t_entry - t_irq, 'entry': t_entry})
+    comm = next((e[3] for e in ev if e[2] == 'sched_wakeup' and
+                 field(e[3], 'pid') == str(backend)), '')
+    return finish(ev, vcpu, exits, entry_ts, irqs, reqs, dropped,
+                  field(comm, 'comm') or str(backend))
+
+
+def inline_requests(irqs, vcpu, exits, kicks, entry_ts):
+    reqs, dropped = [], 0
+    for t_irq, pid, _, _ in irqs:
+        j = bisect.bisect_right(exits, t_irq)
+        k = bisect.bisect_right(kicks, t_irq)
+        m = bisect.bisect_right(entry_ts, t_irq)
+        if pid != vcpu or j == 0 or k == 0 or m >= len(entry_ts):
+            dropped += 1
+            continue
+        t_exit, t_kick, t_entry = exits[j - 1], kicks[k - 1], entry_ts[m]
+        # The interrupt must answer a kick of this very exit.
+        if not (t_exit <= t_kick <= t_irq <= t_entry):
+            dropped += 1
+            continue
+        reqs.append({'exit': t_exit, 'kick': t_kick - t_exit, 'sched': 0.0,
+                     'backend': t_irq - t_kick, 'inject': t_entry - t_irq,
+                     'entry': t_entry})
+    return reqs, dropped
+
+
+def finish(ev, vcpu, exits, entry_ts, irqs, reqs, dropped, backend_name):
     # The guest segment runs to the next request's exit.
     for a, b in zip(reqs, reqs[1:]):
         a['guest'] = b['exit'] - a['entry']
@@ -133,11 +174,8 @@ def analyse(ev):
     for a, b in zip(vev, vev[1:]):
         if a[2] == 'kvm_exit' and b[2] == 'kvm_entry':
             reasons.setdefault(field(a[3], 'reason') or '?', []).append(b[0] - a[0])
-    comm = next((e[3] for e in ev if e[2] == 'sched_wakeup' and
-                 field(e[3], 'pid') == str(backend)), '')
     return {'n': len(reqs), 'dropped': dropped, 'reqs': reqs,
-            'backend': field(comm, 'comm') or str(backend),
-            'reasons': reasons, 'irqs': len(irqs)}
+            'backend': backend_name, 'reasons': reasons, 'irqs': len(irqs)}
 
 
 def main():

@@ -4,7 +4,8 @@
 # Check scripts/bench/report.py on a synthetic serial log with known
 # numbers (about a second, no VM): medians over rounds, the ratios to the
 # floor, QEMU and the user backend, per-I/O counters from the windows
-# (one missing), the deeper-queue table, the CSV files.  Exits 1 on any mismatch.
+# (one missing), the deeper-queue table, the CSV files; and profile.py's
+# segments for a worker and an inline contender.  Exits 1 on any mismatch.
 set -uo pipefail
 KV_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 PY=/usr/bin/python3
@@ -96,7 +97,48 @@ check results.csv '1,kernel,read,4096.0,1.0,1000.0,'
 check summary.csv 'kernel,read,3,'
 [ "$(grep -c '^[123],' "$tmp/results.csv")" -eq 24 ] || { echo "FAIL: results.csv rows"; fail=1; }
 [ "$(grep -c ',read,' "$tmp/cdf.csv")" -eq $((3 * 5 * 101)) ] || { echo "FAIL: cdf.csv rows"; fail=1; }
+# profile.py on a synthetic trace: a worker contender (the interrupt from
+# another thread after a wake-up) and an inline one (from the vCPU thread
+# between its exit and its entry), 10 us steps.
+ev()	# TIME_US PID EVENT REST
+{
+	printf '%16s-%-5d [000] d..1. %d.%06d: %s: %s\n' t "$2" $(($1 / 1000000)) \
+		$(($1 % 1000000)) "$3" "$4"
+}
+{
+	echo "# BENCH PROFILE worker"
+	for i in 0 1 2 3; do
+		t=$((1000000 + i * 1000))
+		ev $t 10 kvm_exit "vcpu 0 reason npf"
+		ev $((t + 10)) 10 kvm_entry "vcpu 0"
+		ev $((t + 30)) 0 sched_wakeup "comm=kvirtio-0 pid=20 prio=120"
+		ev $((t + 40)) 0 sched_switch "prev_pid=0 ==> next_comm=kvirtio-0 next_pid=20"
+		ev $((t + 100)) 20 kvm_apic_accept_irq "apicid 0 vec 34"
+		ev $((t + 120)) 10 kvm_exit "vcpu 0 reason interrupt"
+		ev $((t + 130)) 10 kvm_entry "vcpu 0"
+	done
+	echo "# BENCH PROFILE inline"
+	for i in 0 1 2 3; do
+		t=$((2000000 + i * 1000))
+		ev $t 10 kvm_exit "vcpu 0 reason io"
+		ev $((t + 20)) 10 kvirtio_kick "dev=0 q=0 source=eventfd"
+		ev $((t + 70)) 10 kvm_apic_accept_irq "apicid 0 vec 34"
+		ev $((t + 80)) 10 kvm_entry "vcpu 0"
+	done
+} > "$tmp/trace"
+$PY "$KV_ROOT/scripts/bench/profile.py" "$tmp/trace" > "$tmp/profile.md" 2>&1 ||
+	{ echo "FAIL: profile.py exited $?"; fail=1; }
+# worker: kick 30, sched 10, backend 60, inject 30 (to the entry after
+# the interrupt exit), guest 1000 - 130 = 870; the first interrupt only
+# starts the count and the last has no next request: 2 requests.
+# inline: kick 20, sched 0, backend 50, inject 10, guest 920; 3 requests.
+check profile.md '| kick: L2 exit to backend wake-up (exit, MMIO decode, ioeventfd) | 30.0 | 30.0 | 3% | 20.0 | 20.0 | 2% |'
+check profile.md '| backend: backend running to interrupt (ring, I/O, used, irqfd) | 60.0 | 60.0 | 6% | 50.0 | 50.0 | 5% |'
+check profile.md 'inline: 3 requests traced (0 dropped), backend thread "vCPU thread (inline)"'
+check profile.md 'worker: 2 requests traced (0 dropped), backend thread "kvirtio-0"'
+
 if [ $fail -ne 0 ]; then
+	cat "$tmp/profile.md"
 	cat "$tmp/table.md"
 	echo "bench selftest: FAIL"
 	exit 1

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Every end-to-end scenario with both backends (`make e2e`): about 15-25
+# Every end-to-end scenario with the three backends (`make e2e`): about 15-25
 # minutes on a shared 2-core machine, most of it the leak scenario's 20
 # guest boots per backend.  Pass --with-qemu to add QEMU/KVM in L1 as a
 # third, reference backend.
@@ -10,9 +10,10 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
-backends=kernel,user
-[ "${1:-}" = --with-qemu ] && backends=kernel,user,qemu
+backends=kernel,kworker,user
+[ "${1:-}" = --with-qemu ] && backends=kernel,kworker,user,qemu
 "$KV_ROOT/scripts/deps.sh" base headers e2e || exit 1
 exec "$E2E_DIR/run.sh" --backends $backends \
 	probe rng blk verify discard flush ro mq reboot kill leak \
-	quota churn wzstorm freeze hostile:kernel cfgrace selftest:kernel+user lat
+	quota churn wzstorm freeze hostile:kernel+kworker cfgrace \
+	selftest:kernel+user lat

@@ -7,7 +7,8 @@
 #
 #   scripts/e2e/run.sh [options] [SCENARIO...]
 #
-#   --backends LIST   comma-separated: kernel,user (default) and/or qemu
+#   --backends LIST   comma-separated: kernel,user (default), kworker
+#                     (kvirtio.ko with inline=off,notify=mmio) and/or qemu
 #   --with-qemu       build L1 with QEMU inside (needed for backend qemu)
 #   --timeout SEC     kill QEMU after SEC seconds (default: 120 + 150 per
 #                     scenario and backend)

@@ -7,6 +7,10 @@
 #
 # Each scenario runs once per backend:
 #   kernel  tools/vmm with the devices in kvirtio.ko   (--rng/--blk backend=kernel)
+#           and the module's defaults: kicks served inline in the vCPU
+#           thread, port I/O notify (the VMM's default)
+#   kworker the same with inline=off,notify=mmio: every request in the
+#           device's worker, kicks by MMIO
 #   user    tools/vmm with its userspace backend       (backend=user)
 #   qemu    QEMU/KVM in L1 (image built --with-qemu): the reference
 #
@@ -81,13 +85,15 @@ vm_exec()
 {
 	b=$1 cpus=$2 file=$3 opts=$4 args=$5
 	case $b in
-	kernel|user)
+	kernel|kworker|user)
 		spec=$file
 		[ -n "$opts" ] && spec=$spec,$opts
+		dev=backend=$b
+		[ $b = kworker ] && dev=backend=kernel,inline=off,notify=mmio
 		# $RUNAS: a prefix that drops privileges (the quota scenario).
 		exec $RUNAS /bin/vmm --kernel /l2/vmlinuz --initrd /l2/initrd.gz \
 			--cmdline "$L2_CMDLINE $args" --cpus "$cpus" --mem $VM_MEM \
-			--rng backend=$b --blk "$spec,backend=$b" --stats
+			--rng $dev --blk "$spec,$dev" --stats
 		;;
 	qemu)
 		ro=off nq=1
@@ -110,6 +116,12 @@ vm_exec()
 	esac
 	echo "vm_exec: unknown backend $b"
 	exit 127
+}
+
+# The current backend's devices live in kvirtio.ko.
+in_kernel()
+{
+	[ "$BACKEND" = kernel ] || [ "$BACKEND" = kworker ]
 }
 
 # Seconds since L1 booted (integer).  Deadlines use it rather than
@@ -376,7 +388,7 @@ sc_kill()
 	settled || { REASON="after SIGKILL: pins $(($(pins) - PINS0)) over baseline, live: $(live_objects)"; return 1; }
 	guest 1 $W/disk "" "kvt.scen=blk kvt.seed=19 kvt.len=$((8 * MIB))" ||
 		{ REASON="new VMM after the kill: $REASON"; return 1; }
-	if [ "$BACKEND" = kernel ]; then
+	if in_kernel; then
 		settled || { REASON="after the second VMM: pins/live objects not released"; return 1; }
 		rmmod kvirtio || { REASON="rmmod kvirtio failed"; return 1; }
 		[ ! -e /dev/kvirtio ] || { REASON="/dev/kvirtio still there after rmmod"; return 1; }
@@ -546,7 +558,7 @@ sc_freeze()
 	pids=$(cat $g/pids.current)
 	say "[$TAG] VMM threads: $threads (device workers among them: $workers); cgroup pids.current: $pids"
 	REASON=
-	if [ "$BACKEND" = kernel ]; then
+	if in_kernel; then
 		[ "$workers" -ge 2 ] || REASON="the device workers are not threads of the VMM"
 		[ "$pids" = "$threads" ] ||
 			REASON="${REASON:-pids.current $pids is not the VMM's $threads threads}"
@@ -559,7 +571,7 @@ sc_freeze()
 	done
 	grep -q '^frozen 1' $g/cgroup.events ||
 		REASON="${REASON:-the VMM's cgroup never reported frozen}"
-	if [ -z "$REASON" ] && [ "$BACKEND" = kernel ]; then
+	if [ -z "$REASON" ] && in_kernel; then
 		r0=$(blk_requests)
 		sleep 2
 		r1=$(blk_requests)
@@ -567,7 +579,7 @@ sc_freeze()
 		[ "$r0" = "$r1" ] || REASON="the device served $((r1 - r0)) requests while frozen"
 	fi
 	echo 0 > $g/cgroup.freeze
-	if [ -z "$REASON" ] && [ "$BACKEND" = kernel ]; then
+	if [ -z "$REASON" ] && in_kernel; then
 		sleep 2
 		r2=$(blk_requests)
 		say "[$TAG] thawed: blk requests $r1 -> $r2 in 2 s"
@@ -694,7 +706,7 @@ for item in $scen_list; do
 		TAG=$s/$BACKEND
 		REASON=
 		case $BACKEND in
-		kernel|user)	need=/bin/vmm ;;
+		kernel|kworker|user)	need=/bin/vmm ;;
 		qemu)		need=/bin/qemu-system-x86_64 ;;
 		*)		echo "E2E FAIL $TAG: unknown backend"; continue ;;
 		esac
@@ -702,7 +714,7 @@ for item in $scen_list; do
 			echo "E2E FAIL $TAG: $need not in the L1 image"
 			continue
 		fi
-		if [ $BACKEND = kernel ] && [ ! -c /dev/kvirtio ]; then
+		if in_kernel && [ ! -c /dev/kvirtio ]; then
 			echo "E2E FAIL $TAG: /dev/kvirtio missing (kvirtio.ko not loaded)"
 			continue
 		fi
