@@ -18,6 +18,7 @@
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
@@ -1497,6 +1498,159 @@ static void dev_inline_kick(struct kunit *test)
 	expect_live_back(test, f);
 }
 
+/*
+ * The inline path against everything the config path and the VMM do at
+ * once, on a real device: two "vCPU" threads of the device's mm post
+ * buffers and kick (each kick queues a pass on the kicking thread, which
+ * runs it in task_work_run(), as KVM's run loop does), with tiny inline
+ * bounds so that passes hand queues to the worker, while this thread
+ * resets the device and brings it up again, over and over; then closes
+ * the device fd while the vCPUs still kick.  Run under KASAN and lockdep
+ * by those stages; what it checks here: both kinds of pass ran, every
+ * queued pass ran, and every object is released.
+ */
+struct stress_vcpu {
+	struct dfix *f;
+	struct mm_struct *mm;
+	struct eventfd_ctx *kick;
+	struct mutex *ring;	/* the driver's side: one writer at a time */
+	u16 *posted;
+	unsigned long kicks;
+	unsigned long faults;
+};
+
+/* The driver posts one more buffer, if the ring has room. */
+static void stress_post(struct stress_vcpu *v)
+{
+	struct dfix *f = v->f;
+	struct kvirtio_vring_desc d = {
+		.len = cpu_to_le32(64),
+		.flags = cpu_to_le16(VRING_DESC_F_WRITE),
+	};
+	__le16 used, head, idx;
+	u16 n, slot;
+
+	mutex_lock(v->ring);
+	n = *v->posted;
+	slot = n % D_QSIZE;
+	d.addr = cpu_to_le64(D_DATA + 64 * slot);
+	head = cpu_to_le16(slot);
+	idx = cpu_to_le16(n + 1);
+	if (copy_from_user(&used, guest_ptr(f, D_USED + 2), 2))
+		v->faults++;
+	else if ((u16)(n - le16_to_cpu(used)) >= D_QSIZE)
+		;	/* full */
+	else if (copy_to_user(guest_ptr(f, D_DESC + 16 * slot), &d, sizeof(d)) ||
+		 copy_to_user(guest_ptr(f, D_AVAIL + 4 + 2 * slot), &head, 2) ||
+		 copy_to_user(guest_ptr(f, D_AVAIL + 2), &idx, 2))
+		v->faults++;
+	else
+		*v->posted = n + 1;
+	mutex_unlock(v->ring);
+}
+
+static int stress_vcpu_fn(void *data)
+{
+	struct stress_vcpu *v = data;
+	unsigned long i;
+
+	kthread_use_mm(v->mm);
+	while (!kthread_should_stop()) {
+		/* One to three buffers per kick; two fit one inline pass. */
+		for (i = 0; i <= v->kicks % 3; i++)
+			stress_post(v);
+		kvirtio_irq_signal(v->kick);
+		v->kicks++;
+		/* Back to the guest: the queued pass runs here. */
+		task_work_run();
+		if (!(v->kicks % 16))
+			usleep_range(20, 80);
+	}
+	task_work_run();
+	kthread_unuse_mm(v->mm);
+	return 0;
+}
+
+static void dev_inline_stress(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	int kick = new_eventfd(test), trig = new_eventfd(test);
+	struct kvirtio_options o = {
+		.argsz = sizeof(o), .flags = KVIRTIO_OPT_INLINE,
+		.inline_kicks = 1, .inline_requests = 2, .inline_us = 50,
+		.inline_bytes = 4096,
+	};
+	struct stress_vcpu v[2];
+	struct task_struct *t[2];
+	struct eventfd_ctx *kctx;
+	struct kvirtio_hstats *st;
+	unsigned long deadline;
+	unsigned int i, resets = 0;
+	__le16 zero = 0;
+	DEFINE_MUTEX(ring);	/* the driver side of the ring */
+	u16 posted = 0;
+	s64 passes, handoffs, wakeups;
+
+	kvirtio_inline_any_task = true;
+	open_rng(test, f);
+	st = &f->hdev->stats;
+	KUNIT_ASSERT_EQ(test, set_kick(f, 0, kick), 0L);
+	KUNIT_ASSERT_EQ(test, set_irq(f, KVIRTIO_IRQ_INTX, 0, trig, -1), 0L);
+	KUNIT_ASSERT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_SET_OPTIONS, &o,
+					sizeof(o)), 0L);
+	drive_to_driver_ok(test, f);
+	kctx = eventfd_ctx_fdget(kick);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kctx));
+	mmgrab(current->mm);
+	for (i = 0; i < 2; i++) {
+		v[i] = (struct stress_vcpu){ .f = f, .mm = current->mm,
+					     .kick = kctx, .ring = &ring,
+					     .posted = &posted };
+		t[i] = kthread_run(stress_vcpu_fn, &v[i], "kvt-stress%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+	}
+
+	/* The config path: device resets and bring-ups while they kick. */
+	deadline = jiffies + 3 * HZ;
+	while (time_before(jiffies, deadline)) {
+		usleep_range(2000, 4000);
+		rd(test, f, 0, KVIRTIO_PCI_ISR_OFF, 1);	/* lower INTx */
+		wr(test, f, 0, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+		mutex_lock(&ring);
+		posted = 0;
+		KUNIT_EXPECT_EQ(test, copy_to_user(guest_ptr(f, D_AVAIL + 2),
+						   &zero, 2), 0UL);
+		KUNIT_EXPECT_EQ(test, copy_to_user(guest_ptr(f, D_USED + 2),
+						   &zero, 2), 0UL);
+		mutex_unlock(&ring);
+		drive_to_driver_ok(test, f);
+		resets++;
+	}
+	passes = hstat(f, &st->inline_passes);
+	handoffs = hstat(f, &st->inline_handoffs);
+	wakeups = hstat(f, &st->wakeups);
+
+	/* Release while the vCPUs still kick: queued passes hold the file. */
+	close_dev(f);
+	msleep(50);
+	for (i = 0; i < 2; i++)
+		kthread_stop(t[i]);
+	mmdrop(current->mm);
+	eventfd_ctx_put(kctx);
+	flush_delayed_fput();
+	kvirtio_inline_any_task = false;
+	kunit_info(test, "%u resets, %lu+%lu kicks, %lld inline passes (%lld handed over), %lld worker wake-ups",
+		   resets, v[0].kicks, v[1].kicks, passes, handoffs, wakeups);
+	KUNIT_EXPECT_GT(test, resets, 10U);
+	KUNIT_EXPECT_GT(test, passes, 0LL);
+	KUNIT_EXPECT_GT(test, handoffs, 0LL);
+	KUNIT_EXPECT_GT(test, wakeups, (s64)resets);
+	KUNIT_EXPECT_EQ(test, v[0].faults + v[1].faults, 0UL);
+	close_fd_sync(kick);
+	close_fd_sync(trig);
+	expect_live_back(test, f);
+}
+
 static struct kunit_case host_dev_cases[] = {
 	KUNIT_CASE(dev_create_errnos),
 	KUNIT_CASE(dev_get_info),
@@ -1517,6 +1671,7 @@ static struct kunit_case host_dev_cases[] = {
 	KUNIT_CASE(dev_release_one_grace_period),
 	KUNIT_CASE(dev_guest_ram_unmapped),
 	KUNIT_CASE(dev_inline_kick),
+	KUNIT_CASE_SLOW(dev_inline_stress),
 	{}
 };
 

@@ -277,6 +277,16 @@ sc_probe()
 	grep -q 'L2 DEV .* device=0x0004 ' $log || { REASON="no rng device in guest"; return 1; }
 	grep -q 'L2 BLK vda sectors=131072 ro=0' $log ||
 		{ REASON="vda is not 131072 sectors, rw"; return 1; }
+	# notify=pio (the VMM's default): Linux maps both port notify areas
+	# and kicks through them; kworker runs notify=mmio.
+	ports=$(tr -d '\r' < $log | sed -n 's/.*L2 IOPORTS virtio=//p')
+	case $BACKEND in
+	kernel|user)	want=2 ;;
+	kworker)	want=0 ;;
+	*)		want=$ports ;;
+	esac
+	[ "$ports" = "$want" ] ||
+		{ REASON="$ports virtio port notify areas claimed in L2, want $want"; return 1; }
 }
 
 # /dev/hwrng reads come from virtio_rng and look random.
