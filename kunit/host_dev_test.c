@@ -1232,7 +1232,7 @@ static void dev_blk_acts_as_vmm(struct kunit *test)
 				     trig), VIRTIO_BLK_S_IOERR);
 	KUNIT_EXPECT_EQ(test, blk_io(test, f, 2, VIRTIO_BLK_T_IN, 256, kick,
 				     trig), VIRTIO_BLK_S_OK);
-	kvirtio_blk_file_counts(f->hdev->type_priv, &kiocbs, &bounced);
+	kvirtio_blk_file_counts(f->hdev->type_priv, &kiocbs, &bounced, NULL);
 	KUNIT_EXPECT_EQ(test, kiocbs, 3ULL);
 	KUNIT_EXPECT_EQ(test, bounced, 0ULL);
 
@@ -1587,10 +1587,11 @@ static void dev_inline_stress(struct kunit *test)
 	unsigned long deadline;
 	unsigned int i, resets = 0;
 	__le16 zero = 0;
-	DEFINE_MUTEX(ring);	/* the driver side of the ring */
+	struct mutex ring;	/* the driver side of the ring */
 	u16 posted = 0;
 	s64 passes, handoffs, wakeups;
 
+	mutex_init(&ring);
 	kvirtio_inline_any_task = true;
 	open_rng(test, f);
 	st = &f->hdev->stats;

@@ -14,6 +14,6 @@ backends=kernel,kworker,user
 [ "${1:-}" = --with-qemu ] && backends=kernel,kworker,user,qemu
 "$KV_ROOT/scripts/deps.sh" base headers e2e || exit 1
 exec "$E2E_DIR/run.sh" --backends $backends \
-	probe rng blk verify discard flush ro mq reboot kill leak \
+	probe rng blk verify aio discard flush ro mq reboot kill leak \
 	quota churn wzstorm freeze hostile:kernel+kworker cfgrace \
 	selftest:kernel+user lat

@@ -19,6 +19,6 @@ set -uo pipefail
 # ones, which do not depend on where a request is served, run with the
 # defaults (kernel) and user.
 exec "$E2E_DIR/run.sh" --backends kernel,kworker,user --timeout 1200 \
-	probe rng blk verify discard flush ro mq reboot kill leak:kernel+user \
+	probe rng blk verify aio discard flush ro mq reboot kill leak:kernel+user \
 	quota:kernel+user churn:kernel+user wzstorm:kernel+user \
 	freeze:kernel+user hostile:kernel cfgrace:kernel+user selftest:kernel+user

@@ -6,6 +6,7 @@
  * and forwards config space and BAR accesses that still exit to it
  * (configuration, never the data path).
  */
+#define _GNU_SOURCE	/* O_DIRECT */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -186,7 +187,8 @@ int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 	if (!strcmp(spec->type, "rng")) {
 		ret = kvirtio_dev_create_rng(ctl, 0, flags, &k->kv);
 	} else {
-		fd = open(spec->path, (spec->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		fd = open(spec->path, (spec->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC |
+			  (spec->direct ? O_DIRECT : 0));
 		if (fd < 0) {
 			ret = -errno;
 		} else {

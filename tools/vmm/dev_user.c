@@ -14,6 +14,7 @@
  * path (vCPU threads) with the worker's queue processing, which is what
  * the transport and the devices expect of a host.
  */
+#define _GNU_SOURCE	/* O_DIRECT */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -510,7 +511,8 @@ static int create_blk(struct udev *u, const struct vmm_dev_spec *spec)
 	};
 	int ret;
 
-	bo.fd = open(spec->path, (spec->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	bo.fd = open(spec->path, (spec->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC |
+		     (spec->direct ? O_DIRECT : 0));
 	if (bo.fd < 0)
 		return -errno;
 	ret = kvirtio_blk_user_create(&bo, &u->blk);

@@ -34,8 +34,9 @@ static const char usage_text[] =
 "  --mem MB            guest RAM in MiB, 32..65536 (default 512)\n"
 "  --rng backend=user|kernel[,notify=pio|mmio][,KOPTS]\n"
 "                      virtio-rng device\n"
-"  --blk FILE[,ro][,backend=user|kernel][,queues=N][,notify=pio|mmio][,KOPTS]\n"
-"                      virtio-blk device on FILE\n"
+"  --blk FILE[,ro][,direct][,backend=user|kernel][,queues=N][,notify=pio|mmio]\n"
+"      [,KOPTS]        virtio-blk device on FILE; direct: open it O_DIRECT\n"
+"                      (a block device then completes I/O asynchronously)\n"
 "      notify=pio      the device offers a port I/O notify area first: the\n"
 "                      guest kicks with an OUT, which KVM serves without\n"
 "                      decoding an instruction (default)\n"
@@ -220,6 +221,8 @@ static void parse_blk(struct vmm *vmm, char *arg)
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		if (!strcmp(tok, "ro"))
 			s->ro = true;
+		else if (!strcmp(tok, "direct"))
+			s->direct = true;
 		else if (parse_common("--blk", s, tok))
 			continue;
 		else if (!strncmp(tok, "queues=", 7))

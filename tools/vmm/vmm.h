@@ -205,6 +205,7 @@ struct vmm_dev_spec {
 	bool kernel;		/* backend=kernel */
 	const char *path;	/* blk: backing file */
 	bool ro;
+	bool direct;		/* open the file O_DIRECT */
 	unsigned int queues;
 	int poll_us;		/* backend=kernel: busy poll, -1: default */
 	int worker_per_queue;	/* backend=kernel: -1: default */

@@ -66,6 +66,8 @@
  * @no_punch: fallocate cannot punch a hole
  * @kiocbs: read/write requests submitted as kiocbs on user memory
  * @bounced: read/write requests copied through @bounce
+ * @queued: kiocbs the file queued (-EIOCBQUEUED): completed later, by
+ *	->ki_complete, possibly in interrupt context
  * @bounce_lock: serializes users of @bounce (workers of several queues)
  * @bounce: one page for guest memory that cannot be translated
  */
@@ -81,6 +83,7 @@ struct kvirtio_blk_file {
 	bool no_punch;
 	atomic64_t kiocbs;
 	atomic64_t bounced;
+	atomic64_t queued;
 	struct mutex bounce_lock;	/* @bounce */
 	void *bounce;
 };
@@ -271,6 +274,8 @@ static int bf_submit_rw(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req
 		kfree(iov);
 	if (ret != -EIOCBQUEUED)
 		bf_rw_complete(&r->iocb, ret);
+	else
+		atomic64_inc(&bf->queued);
 	return 0;
 }
 
@@ -452,14 +457,18 @@ static void bf_wait(struct kvirtio_blk_backend *be)
  * @be: a backend made by kvirtio_blk_file_create()
  * @kiocbs: set to the requests submitted as kiocbs on the VMM's memory
  * @bounced: set to the requests copied through the bounce page
+ * @queued: set to the kiocbs the file completed asynchronously (may be
+ *	NULL)
  */
 void kvirtio_blk_file_counts(struct kvirtio_blk_backend *be, u64 *kiocbs,
-			     u64 *bounced)
+			     u64 *bounced, u64 *queued)
 {
 	struct kvirtio_blk_file *bf = to_bf(be);
 
 	*kiocbs = atomic64_read(&bf->kiocbs);
 	*bounced = atomic64_read(&bf->bounced);
+	if (queued)
+		*queued = atomic64_read(&bf->queued);
 }
 
 /* Magic numbers private to their file systems (fs/configfs, fs/fuse). */

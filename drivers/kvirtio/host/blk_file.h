@@ -16,6 +16,6 @@ kvirtio_blk_file_create(struct file *file, u64 capacity, u32 blk_size,
 			bool read_only, u32 seg_max);
 void kvirtio_blk_file_destroy(struct kvirtio_blk_backend *be);
 void kvirtio_blk_file_counts(struct kvirtio_blk_backend *be, u64 *kiocbs,
-			     u64 *bounced);
+			     u64 *bounced, u64 *queued);
 
 #endif /* KVIRTIO_HOST_BLK_FILE_H */

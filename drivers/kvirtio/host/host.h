@@ -20,6 +20,7 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/seq_file.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/wait.h>
@@ -54,6 +55,7 @@ struct kvirtio_live_counters {
 	atomic_long_t mapped_rings;
 	atomic_long_t workers;
 	atomic_long_t worker_creations;	/* monotonic: threads ever made */
+	atomic_long_t file_async;	/* monotonic: of released blk devices */
 	atomic_long_t kick_fds;
 	atomic_long_t irq_fds;
 };
@@ -233,6 +235,7 @@ extern const struct kvirtio_pci_host_ops kvirtio_host_pci_ops;
  * @create: build the device from the creation arguments (already checked
  *	for reserved fields); may take references (backing file)
  * @destroy: undo @create; the transport is gone and no queue runs
+ * @show: extra lines of the device's debugfs stats (may be NULL)
  */
 struct kvirtio_hdev_type {
 	u32 type;
@@ -240,6 +243,7 @@ struct kvirtio_hdev_type {
 	int (*create)(struct kvirtio_hdev *hdev,
 		      const struct kvirtio_create_device *args);
 	void (*destroy)(struct kvirtio_hdev *hdev);
+	void (*show)(struct kvirtio_hdev *hdev, struct seq_file *m);
 };
 
 const struct kvirtio_hdev_type *kvirtio_hdev_type_find(u32 type);

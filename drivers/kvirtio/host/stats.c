@@ -4,7 +4,8 @@
  * counters, in debugfs (kvirtio/live, kvirtio/<id>/stats) and through
  * KVIRTIO_DEVICE_GET_STATS.  The e2e leak checks read "live": every
  * counter is back to 0 once every device fd is closed.  "totals" holds
- * monotonic counts since the module was loaded (threads ever created).
+ * monotonic counts since the module was loaded (threads ever created;
+ * blk requests that released devices' files completed asynchronously).
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -49,6 +50,8 @@ static int totals_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "worker_creations %ld\n",
 		   atomic_long_read(&kvirtio_live.worker_creations));
+	seq_printf(m, "file_async %ld\n",
+		   atomic_long_read(&kvirtio_live.file_async));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(totals);
@@ -98,6 +101,8 @@ static int dev_stats_show(struct seq_file *m, void *v)
 		   kvirtio_workers_uses_vhost_task(&hdev->workers) ?
 		   "vhost_task" : READ_ONCE(hdev->workers.nr) ? "kthread" :
 		   "none");
+	if (hdev->type->show)
+		hdev->type->show(hdev, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dev_stats);

@@ -124,9 +124,23 @@ static int blk_create(struct kvirtio_hdev *hdev,
 
 static void blk_destroy(struct kvirtio_hdev *hdev)
 {
+	u64 kiocbs, bounced, queued;
+
+	kvirtio_blk_file_counts(hdev->type_priv, &kiocbs, &bounced, &queued);
+	atomic_long_add(queued, &kvirtio_live.file_async);
 	kvirtio_blk_destroy(hdev->vdev);
 	kvirtio_blk_file_destroy(hdev->type_priv);
 	hdev->type_priv = NULL;
+}
+
+/* debugfs: how the backing file served the requests. */
+static void blk_show(struct kvirtio_hdev *hdev, struct seq_file *m)
+{
+	u64 kiocbs, bounced, queued;
+
+	kvirtio_blk_file_counts(hdev->type_priv, &kiocbs, &bounced, &queued);
+	seq_printf(m, "file_kiocbs %llu\nfile_async %llu\nfile_bounced %llu\n",
+		   kiocbs, queued, bounced);
 }
 
 static const struct kvirtio_hdev_type kvirtio_hdev_types[] = {
@@ -135,6 +149,7 @@ static const struct kvirtio_hdev_type kvirtio_hdev_types[] = {
 		.name = "blk",
 		.create = blk_create,
 		.destroy = blk_destroy,
+		.show = blk_show,
 	},
 	{
 		.type = KVIRTIO_DEV_RNG,
