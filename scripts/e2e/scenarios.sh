@@ -340,8 +340,10 @@ sc_aio()
 	[ "$a" = "$e" ] || { REASON="loop device's file differs from the pattern"; return 1; }
 	in_kernel || return 0
 	async=$(($(total file_async) - a0))
-	passes=$(tr -d '\r' < $log | grep -m1 'stats:   kernel' |
-		 tr ' ' '\n' | sed -n 's/^inline_passes=//p')
+	# The kernel counters that follow the blk device's line.
+	passes=$(tr -d '\r' < $log | grep -A1 'stats: dev .* blk ' |
+		 grep -m1 'stats:   kernel' | tr ' ' '\n' |
+		 sed -n 's/^inline_passes=//p')
 	say "[$TAG] requests completed asynchronously: $async; inline passes: ${passes:-?}"
 	[ "$async" -gt 0 ] || { REASON="no request completed asynchronously"; return 1; }
 	if [ $BACKEND = kernel ] && [ "${passes:-0}" -eq 0 ]; then
