@@ -58,7 +58,7 @@ while [ $# -gt 0 ]; do
 	--timeout)	timeout=$2; shift ;;
 	--no-build)	build=0 ;;
 	--report-only)	report_only=1 ;;
-	-h|--help)	sed -n '3,37p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-h|--help)	sed -n '3,/^[^#]/{/^#/p}' "$0" | sed 's/^# \?//'; exit 0 ;;
 	*)		e2e_die "unknown option $1" ;;
 	esac
 	shift
