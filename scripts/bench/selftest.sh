@@ -4,7 +4,9 @@
 # Check scripts/bench/report.py on a synthetic serial log with known
 # numbers (about a second, no VM): medians over rounds, the ratios to the
 # floor, QEMU and the user backend, per-I/O counters from the windows
-# (one missing), the deeper-queue table, the CSV files.  Exits 1 on any mismatch.
+# (one missing), the deeper-queue table, the CSV files; and
+# scripts/bench/fio-json.awk (L2's reader of fio's JSON) on the JSON of a
+# real fio 3.33 run, selftest-fio.json.  Exits 1 on any mismatch.
 set -uo pipefail
 KV_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 PY=/usr/bin/python3
@@ -90,6 +92,22 @@ check results.csv '1,kernel,read,4096.0,1.0,1000.0,'
 check summary.csv 'kernel,read,3,'
 [ "$(grep -c '^[123],' "$tmp/results.csv")" -eq 18 ] || { echo "FAIL: results.csv rows"; fail=1; }
 [ "$(grep -c ',read,' "$tmp/cdf.csv")" -eq $((3 * 3 * 101)) ] || { echo "FAIL: cdf.csv rows"; fail=1; }
+
+# L2's reader, with busybox awk as in L2 when there is one.  The numbers
+# are those of job "m", read side, lat_ns (not the warm-up job's, not
+# clat_ns).
+awk=awk
+command -v busybox > /dev/null && awk="busybox awk"
+fj()
+{
+	$awk -v mode=fio-read -v engine=io_uring -v bs=4096 -v qd=1 \
+		-f "$KV_ROOT/scripts/bench/fio-json.awk" "$@"
+}
+fj "$KV_ROOT/scripts/bench/selftest-fio.json" > "$tmp/fio.line"
+check fio.line 'FIO OK mode=fio-read engine=io_uring bs=4096 qd=1 n=200 mean_ns=2204 p50_ns=1864 p90_ns=2096 p99_ns=3280 p999_ns=60160 min_ns=1688 max_ns=60048 iops=200000.0'
+sed 's/"jobname" : "m"/"jobname" : "x"/' "$KV_ROOT/scripts/bench/selftest-fio.json" > "$tmp/nom.json"
+fj "$tmp/nom.json" > "$tmp/nom.line" && { echo "FAIL: fio-json.awk exited 0 without job m"; fail=1; }
+check nom.line 'FIO FAIL mode=fio-read'
 if [ $fail -ne 0 ]; then
 	cat "$tmp/table.md"
 	echo "bench selftest: FAIL"
