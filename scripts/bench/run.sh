@@ -20,7 +20,7 @@
 #                      (RW read|write, ENGINE io_uring unless named)
 #   --fio              add fio-read,fio-read-libaio,fio-read-qd16 to the
 #                      modes: the same requests from fio (4 KiB random,
-#                      O_DIRECT, N of them)
+#                      O_DIRECT, N of them), reported in a second table
 #   --mq Q             requests in flight in the two-vCPU, two-queue guest
 #                      (mode read-qdQ-mq2; default 16, 0: no such guest)
 #   --profile LIST     contenders whose QD1 read path is traced after the
@@ -34,8 +34,9 @@
 #   --report-only      only redo CSV/table/plot from .build/bench/serial.log
 #
 # Output in .build/bench: serial.log, results.csv (every statistic of every
-# guest), summary.csv (medians), cdf.csv, table.md, cdf.png; with a
-# profile, trace.gz (L1's ftrace) and profile.md (scripts/bench/profile.py).
+# guest), summary.csv (medians), cdf.csv, fio.csv (fio's results), table.md,
+# cdf.png; with a profile, trace.gz (L1's ftrace) and profile.md
+# (scripts/bench/profile.py).
 set -uo pipefail
 KV_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 BENCH_DIR=$KV_ROOT/scripts/bench

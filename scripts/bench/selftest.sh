@@ -4,9 +4,10 @@
 # Check scripts/bench/report.py on a synthetic serial log with known
 # numbers (about a second, no VM): medians over rounds, the ratios to the
 # floor, QEMU and the user backend, per-I/O counters from the windows
-# (one missing), the deeper-queue table, the CSV files; and
-# scripts/bench/fio-json.awk (L2's reader of fio's JSON) on the JSON of a
-# real fio 3.33 run, selftest-fio.json.  Exits 1 on any mismatch.
+# (one missing), the deeper-queue table, the CSV files, fio's table and
+# both clients' ratios; and scripts/bench/fio-json.awk (L2's reader of
+# fio's JSON) on the JSON of a real fio 3.33 run, selftest-fio.json.
+# Exits 1 on any mismatch.
 set -uo pipefail
 KV_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 PY=/usr/bin/python3
@@ -25,6 +26,10 @@ ok()	# ROUND CONTENDER MODE QD P50_US IOPS
 {
 	echo "BENCH $1 $2 KVLAT OK mode=$3 bs=4096 qd=$4 n=1000 mean_ns=250000 p50_ns=$(($5 * 1000)) p90_ns=1 p99_ns=900000 p999_ns=1 min_ns=1 max_ns=1 iops=$6"
 	echo "BENCH $1 $2 KVLAT CDF mode=$3$(cdf $(($5 * 1000)))"
+}
+fio()	# ROUND CONTENDER MODE ENGINE QD P50_US IOPS
+{
+	echo "BENCH $1 $2 FIO OK mode=$3 engine=$4 bs=4096 qd=$5 n=1000 mean_ns=300000 p50_ns=$(($6 * 1000)) p90_ns=$(($6 * 1000 + 100000)) p99_ns=900000 p999_ns=1 min_ns=1 max_ns=1 iops=$7"
 }
 win()	# ROUND CONTENDER MODE BUSY_TICKS EXITS UEXITS IRQS [CPUS]
 {
@@ -60,6 +65,24 @@ win()	# ROUND CONTENDER MODE BUSY_TICKS EXITS UEXITS IRQS [CPUS]
 		[ $r -ne 2 ] && win $r qemu read 200 5000 $((r * 1000)) 1000
 		ok $r qemu read-qd16-mq2 16 900 4000
 		echo "BENCH VM $r qemu rc=0 cpus=1 secs=20"
+		# fio-read p50: kernel 300, 350, 700 us -> 350; user 500;
+		# qemu 700.  fio-read-libaio: user failed in round 2.
+		p50=$((250 + r * 50))
+		[ $r -eq 3 ] && p50=700
+		fio $r kernel fio-read io_uring 1 $p50 2800
+		fio $r kernel fio-read-libaio libaio 1 400 2500
+		fio $r kernel fio-read-qd16 io_uring 16 900 3000
+		fio $r user fio-read io_uring 1 500 2000
+		if [ $r -eq 2 ]; then
+			echo "BENCH $r user FIO INFO mode=fio-read-libaio fio: io_u error"
+			echo "BENCH $r user FIO FAIL mode=fio-read-libaio: fio exited 1"
+		else
+			fio $r user fio-read-libaio libaio 1 450 2200
+		fi
+		fio $r user fio-read-qd16 io_uring 16 900 2000
+		fio $r qemu fio-read io_uring 1 700 1400
+		fio $r qemu fio-read-libaio libaio 1 500 2000
+		fio $r qemu fio-read-qd16 io_uring 16 900 4000
 	done
 	echo "BENCH L1 DONE"
 } > "$tmp/serial.log"
@@ -92,6 +115,18 @@ check results.csv '1,kernel,read,4096.0,1.0,1000.0,'
 check summary.csv 'kernel,read,3,'
 [ "$(grep -c '^[123],' "$tmp/results.csv")" -eq 18 ] || { echo "FAIL: results.csv rows"; fail=1; }
 [ "$(grep -c ',read,' "$tmp/cdf.csv")" -eq $((3 * 3 * 101)) ] || { echo "FAIL: cdf.csv rows"; fail=1; }
+# fio: kernel fio-read p50 350 us, p90 450 us: 0.50 of qemu's 700 us,
+# 0.70 of user's 500 us; IOPS 2800 against 1400 and 2000.
+check table.md '| kernel | fio-read | io_uring | 1 | 3 | 350.0 | 450.0 | 900.0 | 300.0 | 2800 | 0.50 | 0.70 | 2.00 | 1.40 |'
+check table.md '| user | fio-read-libaio | libaio | 1 | 2 | 450.0 | 550.0 | 900.0 | 300.0 | 2200 | 0.90 | 1.00 | 1.10 | 1.00 |'
+check table.md '| qemu | fio-read-qd16 | io_uring | 16 | 3 | 900.0 |'
+# Both clients: kvlat's read p50 ratios (no kvlat read-qd16 in this log).
+check table.md '| contender | ratio to | kvlat read p50 | fio-read p50 | fio-read-libaio p50 | kvlat read-qd16 IOPS | fio-read-qd16 IOPS |'
+check table.md '| kernel | qemu | 0.25 | 0.50 | 0.80 | - | 0.75 |'
+check table.md '| kernel | user | 0.50 | 0.70 | 0.89 | - | 1.50 |'
+check table.md '| user | qemu | 0.50 | 0.71 | 0.90 | - | 0.50 |'
+check fio.csv '2,kernel,fio-read,io_uring,4096.0,1.0,1000.0,300000.0,350000.0,'
+[ "$(grep -c '^[123],' "$tmp/fio.csv")" -eq 26 ] || { echo "FAIL: fio.csv rows"; fail=1; }
 
 # L2's reader, with busybox awk as in L2 when there is one.  The numbers
 # are those of job "m", read side, lat_ns (not the warm-up job's, not
