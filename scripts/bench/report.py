@@ -66,6 +66,10 @@ def parse(path):
             if c not in order:
                 order.append(c)
             s = vm.setdefault((r, c), {})
+            if rest.startswith(('KVLAT OK ', 'FIO OK ')) and 'iops=' not in rest:
+                # Cut short (iops comes last): the guest or L1 died
+                # while printing it.
+                continue
             if rest.startswith('KVLAT OK '):
                 ok[(r, c, mode_of(rest))] = kv(rest)
             elif rest.startswith('FIO OK '):
