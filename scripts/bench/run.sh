@@ -111,14 +111,14 @@ report()
 
 nc=$(echo "$cont" | tr ',' '\n' | grep -c .)
 nm=$(echo "$modes" | tr ',' '\n' | grep -c .)
-# Per guest: ~40 s of boot under L1 (~30 s more to unpack fio), 2 s of marks
+# Per guest: ~40 s of boot under L1 (a few more to unpack fio), 2 s of marks
 # or fio's start per mode, plus the requests (~1 ms each under TCG, worse
 # when the host is busy); L1 itself ~60 s.  With --mq, a second guest per
 # contender and round.
 ng=1
 [ "$mq" -gt 0 ] && ng=2
 np=$(echo "$prof" | tr ',' '\n' | grep -c .)
-boot=$((60 + with_fio * 30))
+boot=$((60 + with_fio * 10))
 [ -n "$timeout" ] || timeout=$((120 + rounds * nc * (ng * boot + (nm + ng - 1) * (2 + n / 1000)) +
 	np * (boot + profn / 100)))
 
