@@ -24,8 +24,9 @@ pkgs_tools="clang libclang-rt-14-dev"
 pkgs_fuzz="clang libclang-rt-14-dev"
 # Nested testbed: Debian kernel under QEMU TCG, busybox initramfs.
 pkgs_e2e="qemu-system-x86 busybox-static cpio xz-utils zstd kmod e2fsprogs"
-# make bench: the nested testbed plus the CDF plot.
-pkgs_bench="python3 python3-matplotlib"
+# make bench: the nested testbed, the CDF plot and fio (copied into L2 for
+# the fio client, with the libraries ldd names).
+pkgs_bench="python3 python3-matplotlib fio"
 
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(all)

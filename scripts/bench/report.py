@@ -12,11 +12,16 @@ Lines read (printed by scripts/bench/l1-init):
                                        uexits= irqs= secs=
   BENCH <round> <contender> stats: ...        (tools/vmm --stats)
   BENCH VM <round> <contender> rc=N cpus=C secs=S
+  BENCH <round> <contender> FIO OK mode=M engine=E bs=B qd=Q n= mean_ns=
+                                   p50_ns= p90_ns= p99_ns= p999_ns= min_ns=
+                                   max_ns= iops=   (fio, scripts/bench/l2-init)
 A window (WIN) holds L1's counters over one mode's measured requests,
 read the same way for every contender.  Every guest also has an empty
 window (mode idle*: the marks and a pause, no requests), which is taken
 off each of its windows.  The VMM's own counters (stats:) cover a whole
-guest, boot included, and only feed the CSV.
+guest, boot included, and only feed the CSV.  fio's results get a table
+of their own (fio.csv, and a second part of table.md) with the same
+contenders' ratios, beside kvlat's ratios for the same requests.
 """
 import argparse
 import csv
@@ -34,6 +39,9 @@ PER_IO = ['cpu_us_per_io', 'exits_per_io', 'uexits_per_io', 'irqs_per_io']
 VM_KEYS = ['guest_requests', 'guest_wakeups', 'guest_poll_hits']
 STATS = ['p50_ns', 'p99_ns', 'mean_ns', 'iops'] + PER_IO
 FLOOR = ('kernel', 'getid')
+FIO_KEYS = ['bs', 'qd', 'n', 'mean_ns', 'p50_ns', 'p90_ns', 'p99_ns',
+            'p999_ns', 'min_ns', 'max_ns', 'iops']
+FIO_STATS = ['p50_ns', 'p90_ns', 'p99_ns', 'mean_ns', 'iops']
 # /proc/stat counts in USER_HZ ticks, 100 per second on x86.
 USER_HZ = 100
 
@@ -47,7 +55,7 @@ def mode_of(text):
 
 
 def parse(path):
-    ok, cdf, win, idle, vm = {}, {}, {}, {}, {}
+    ok, cdf, win, idle, vm, fio = {}, {}, {}, {}, {}, {}
     order = []
     with open(path, errors='replace') as f:
         for line in f:
@@ -58,8 +66,16 @@ def parse(path):
             if c not in order:
                 order.append(c)
             s = vm.setdefault((r, c), {})
+            if rest.startswith(('KVLAT OK ', 'FIO OK ')) and 'iops=' not in rest:
+                # Cut short (iops comes last): the guest or L1 died
+                # while printing it.
+                continue
             if rest.startswith('KVLAT OK '):
                 ok[(r, c, mode_of(rest))] = kv(rest)
+            elif rest.startswith('FIO OK '):
+                d = kv(rest)
+                d['engine'] = re.search(r'engine=(\S+)', rest).group(1)
+                fio[(r, c, mode_of(rest))] = d
             elif rest.startswith('KVLAT CDF '):
                 f2 = rest.split()
                 cdf[(r, c, mode_of(rest))] = [int(x) for x in f2[3:]]
@@ -90,7 +106,7 @@ def parse(path):
         e = idle.get((r, c, d.get('cpus')), {})
         for k in COUNTS:
             d['idle_' + k] = e.get(k)
-    return ok, cdf, win, vm, order
+    return ok, cdf, win, vm, fio, order
 
 
 def per_io(w, n):
@@ -125,9 +141,9 @@ def main():
     ap.add_argument('--no-plot', action='store_true')
     ap.add_argument('log')
     a = ap.parse_args()
-    ok, cdf, win, vm, order = parse(a.log)
-    if not ok:
-        print('report: no kvlat result in', a.log, file=sys.stderr)
+    ok, cdf, win, vm, fio, order = parse(a.log)
+    if not ok and not fio:
+        print('report: no kvlat or fio result in', a.log, file=sys.stderr)
         return 1
     os.makedirs(a.out, exist_ok=True)
 
@@ -175,10 +191,7 @@ def main():
         return summ.get((c, m), {}).get(k)
 
     def peer(c, base):
-        # Like with like: a port-notify contender against base-pio.
-        if c.endswith('-pio') and any(x == base + '-pio' for x, _ in summ):
-            return base + '-pio'
-        return base
+        return peer_of(c, base, {x for x, _ in summ})
 
     floor = get(*FLOOR, 'p50_ns')
     # Deeper queues against the floor: IOPS over the floor's own (one
@@ -244,16 +257,99 @@ def main():
                 peer(c, 'user'),
                 fmt(ratio(k, get(peer(c, 'user'), m, 'p50_ns')), 2),
                 fmt(ratio(k, floor), 2)))
-    table = '\n'.join(lines + notes) + '\n'
+    table = '\n'.join(lines + notes) + '\n' if ok else ''
+    table += fio_report(fio, order, get, a.out)
     with open(os.path.join(a.out, 'table.md'), 'w') as f:
         f.write(table)
     print(table)
 
-    if not a.no_plot:
+    if not a.no_plot and cdf:
         plot(cdf, order, modes, qd, os.path.join(a.out, 'cdf.png'))
-    print('report: %s/{results,summary,cdf}.csv table.md%s' % (
-        a.out, '' if a.no_plot else ' cdf.png'))
+    print('report: %s/{results,summary,cdf,fio}.csv table.md%s' % (
+        a.out, '' if a.no_plot or not cdf else ' cdf.png'))
     return 0
+
+
+def peer_of(c, base, names):
+    """Like with like: a port-notify contender (name ending in -pio)
+    against base-pio when that ran, any other against base."""
+    if c.endswith('-pio') and base + '-pio' in names:
+        return base + '-pio'
+    return base
+
+
+def fio_report(fio, order, kvlat, out):
+    """Write fio.csv; return the Markdown of fio's table and of both
+    clients' ratios ('' without fio).  kvlat(c, m, k): kvlat's median."""
+    with open(os.path.join(out, 'fio.csv'), 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['round', 'contender', 'mode', 'engine'] + FIO_KEYS)
+        for (r, c, m), d in sorted(fio.items()):
+            w.writerow([r, c, m, d['engine']] + [d.get(k) for k in FIO_KEYS])
+    if not fio:
+        return ''
+    modes, eng, qd = [], {}, {}
+    for (_, _, m), d in fio.items():
+        if m not in modes:
+            modes.append(m)
+        eng[m], qd[m] = d['engine'], int(d.get('qd') or 1)
+    summ = {}
+    for c in order:
+        for m in modes:
+            rs = [d for (_, cc, mm), d in fio.items() if (cc, mm) == (c, m)]
+            if rs:
+                summ[(c, m)] = {k: med([d.get(k) for d in rs]) for k in FIO_STATS}
+                summ[(c, m)]['rounds'] = len(rs)
+
+    def get(c, m, k):
+        return summ.get((c, m), {}).get(k)
+
+    def peer(c, base):
+        return peer_of(c, base, {x for x, _ in summ})
+
+    lines = ['', 'fio (Debian\'s fio, in the same one-vCPU guests as kvlat):', '',
+             '| contender | mode | engine | QD | rounds | p50 µs | p90 µs |'
+             ' p99 µs | mean µs | IOPS | p50 / qemu | p50 / user |'
+             ' IOPS / qemu | IOPS / user |',
+             '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for (c, m), d in summ.items():
+        lines.append('| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+            c, m, eng[m], qd[m], d['rounds'], fmt(d['p50_ns'] / 1e3),
+            fmt(d['p90_ns'] / 1e3), fmt(d['p99_ns'] / 1e3),
+            fmt(d['mean_ns'] / 1e3), fmt(d['iops'], 0),
+            fmt(ratio(d['p50_ns'], get(peer(c, 'qemu'), m, 'p50_ns')), 2),
+            fmt(ratio(d['p50_ns'], get(peer(c, 'user'), m, 'p50_ns')), 2),
+            fmt(ratio(d['iops'], get(peer(c, 'qemu'), m, 'iops')), 2),
+            fmt(ratio(d['iops'], get(peer(c, 'user'), m, 'iops')), 2)))
+
+    # Each fio mode beside kvlat's mode for the same requests (fio-read-
+    # libaio: read): p50 ratios at QD1, IOPS ratios deeper.
+    groups = {}
+    for m in modes:
+        km = '-'.join(t for t in m[len('fio-'):].split('-') if t != eng[m])
+        groups.setdefault(km, []).append(m)
+    cols = []
+    for km, ms in groups.items():
+        key, name = ('p50_ns', 'p50') if qd[ms[0]] == 1 else ('iops', 'IOPS')
+        cols.append(('kvlat %s %s' % (km, name), kvlat, km, key))
+        cols += [('%s %s' % (m, name), get, m, key) for m in ms]
+    lines += ['', 'Both clients: ratios of the same requests (p50 at QD1, '
+              'IOPS deeper; medians over rounds):', '',
+              '| contender | ratio to | %s |' % ' | '.join(h for h, *_ in cols),
+              '|---|---|' + '---:|' * len(cols)]
+    for c in order:
+        for b in (peer(c, 'qemu'), peer(c, 'user')):
+            if c == b or not any((b, m) in summ for m in modes):
+                continue
+            lines.append('| %s | %s | %s |' % (c, b, ' | '.join(
+                fmt(ratio(src(c, m, k), src(b, m, k)), 2)
+                for _, src, m, k in cols)))
+    lines += ['', 'fio: 4 KiB random, O_DIRECT, on /dev/vda, a count of '
+              'requests after a warm-up job; total latency (lat_ns, '
+              'submission to completion, as kvlat times it), from fio\'s '
+              'histogram (buckets about 1.6% wide).  No L1 counters: fio '
+              'marks no window.', '']
+    return '\n'.join(lines)
 
 
 def plot(cdf, order, modes, qd, path):

@@ -18,7 +18,12 @@
 #   --n N              measured requests per mode and guest (default 10000)
 #   --warm W           warm-up requests (default 200)
 #   --modes LIST       kvlat modes of the one-vCPU guest (default
-#                      read,write,getid,read-qd16,write-qd16)
+#                      read,write,getid,read-qd16,write-qd16); a mode
+#                      fio-RW[-ENGINE][-qdQ] runs Debian's fio instead
+#                      (RW read|write, ENGINE io_uring unless named)
+#   --fio              add fio-read,fio-read-libaio,fio-read-qd16 to the
+#                      modes: the same requests from fio (4 KiB random,
+#                      O_DIRECT, N of them), reported in a second table
 #   --mq Q             requests in flight in the two-vCPU, two-queue guest
 #                      (mode read-qdQ-mq2; default 16, 0: no such guest)
 #   --profile LIST     contenders whose QD1 read path is traced after the
@@ -33,8 +38,9 @@
 #   --report-only      only redo CSV/table/plot from .build/bench/serial.log
 #
 # Output in .build/bench: serial.log, results.csv (every statistic of every
-# guest), summary.csv (medians), cdf.csv, table.md, cdf.png; with a
-# profile, trace.gz (L1's ftrace) and profile.md (scripts/bench/profile.py).
+# guest), summary.csv (medians), cdf.csv, fio.csv (fio's results), table.md,
+# cdf.png; with a profile, trace.gz (L1's ftrace) and profile.md
+# (scripts/bench/profile.py).
 set -uo pipefail
 KV_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 BENCH_DIR=$KV_ROOT/scripts/bench
@@ -45,7 +51,7 @@ export E2E_BUILD=$OUT/e2e
 
 cont=kernel,kinline,kinline-pio,kpoll,user,user-pio,qemu,qemu-pio,qsd with_qemu=1 rounds=3 n=10000 warm=200
 modes=read,write,getid,read-qd16,write-qd16 mq=16 poll=1000 timeout=
-build=1 report_only=0 prof=kinline,kinline-pio,user,qemu profn=2000
+build=1 report_only=0 prof=kinline,kinline-pio,user,qemu profn=2000 fio=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--contenders)	cont=$2; shift ;;
@@ -55,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--n)		n=$2; shift ;;
 	--warm)		warm=$2; shift ;;
 	--modes)	modes=$2; shift ;;
+	--fio)		fio=1 ;;
 	--mq)		mq=$2; shift ;;
 	--profile)	prof=$2; shift ;;
 	--profile-n)	profn=$2; shift ;;
@@ -62,7 +69,7 @@ while [ $# -gt 0 ]; do
 	--timeout)	timeout=$2; shift ;;
 	--no-build)	build=0 ;;
 	--report-only)	report_only=1 ;;
-	-h|--help)	sed -n '3,37p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-h|--help)	sed -n '3,/^[^#]/{/^#/p}' "$0" | sed 's/^# \?//'; exit 0 ;;
 	*)		e2e_die "unknown option $1" ;;
 	esac
 	shift
@@ -77,6 +84,12 @@ if [ $with_qemu -eq 0 ]; then
 	prof=$(echo "$prof" | tr ',' '\n' | grep -vxE 'qemu|qemu-pio|qsd' | paste -sd,)
 fi
 case $profn in ''|*[!0-9]*) e2e_die "--profile-n wants a number" ;; esac
+[ $fio -eq 1 ] && modes=$modes,fio-read,fio-read-libaio,fio-read-qd16
+# fio and its libraries (about 84 MB, 36 MB gzipped: librbd, libgfapi and
+# the rest of what Debian links it with) go into L2 only when a mode
+# needs them: every L2 boot unpacks them.
+with_fio=0
+case ,$modes, in *,fio-*) with_fio=1 ;; esac
 case $mq in ''|*[!0-9]*) e2e_die "--mq wants a number" ;; esac
 log=$OUT/serial.log
 mkdir -p "$OUT"
@@ -102,14 +115,16 @@ report()
 
 nc=$(echo "$cont" | tr ',' '\n' | grep -c .)
 nm=$(echo "$modes" | tr ',' '\n' | grep -c .)
-# Per guest: ~40 s of boot under L1, 2 s of marks per mode, plus the
-# requests (~1 ms each under TCG, worse when the host is busy); L1 itself
-# ~60 s.  With --mq, a second guest per contender and round.
+# Per guest: ~40 s of boot under L1 (a few more to unpack fio), 2 s of marks
+# or fio's start per mode, plus the requests (~1 ms each under TCG, worse
+# when the host is busy); L1 itself ~60 s.  With --mq, a second guest per
+# contender and round.
 ng=1
 [ "$mq" -gt 0 ] && ng=2
 np=$(echo "$prof" | tr ',' '\n' | grep -c .)
-[ -n "$timeout" ] || timeout=$((120 + rounds * nc * (ng * 60 + (nm + ng - 1) * (2 + n / 1000)) +
-	np * (60 + profn / 100)))
+boot=$((60 + with_fio * 10))
+[ -n "$timeout" ] || timeout=$((120 + rounds * nc * (ng * boot + (nm + ng - 1) * (2 + n / 1000)) +
+	np * (boot + profn / 100)))
 
 if [ $build -eq 1 ]; then
 	"$KV_ROOT/scripts/deps.sh" bench || e2e_say "bench: some packages missing (see above)"
@@ -135,6 +150,12 @@ if [ $build -eq 1 ]; then
 	mkdir -p "$ov/bin" "$ov/bench"
 	cp "$OUT/guest/kvlat" "$ov/bin/kvlat"
 	install -m 0755 "$BENCH_DIR/l2-init" "$ov/bench/l2-init"
+	if [ $with_fio -eq 1 ]; then
+		f=$(command -v fio) || e2e_die "fio missing (scripts/deps.sh bench)"
+		e2e_install_bin "$ov" "$f"
+		cp "$BENCH_DIR/fio-json.awk" "$ov/bench/"
+		e2e_say "fio for L2: $f $(dpkg-query -W -f='${Version}' fio 2>/dev/null), $(du -sk "$ov" | cut -f1) KiB with kvlat"
+	fi
 	e2e_pack "$ov" "$OUT/l2-overlay.gz"
 	ov=$OUT/l1-overlay
 	rm -rf "$ov"
@@ -146,6 +167,7 @@ if [ $build -eq 1 ]; then
 		e2e_install_bin "$ov" "$qsd"
 	fi
 	cat "$E2E_OUT/l2-initrd.gz" "$OUT/l2-overlay.gz" > "$ov/bench/l2-initrd.gz"
+	e2e_say "bench L2 initramfs: $(du -k "$ov/bench/l2-initrd.gz" | cut -f1) KiB"
 	e2e_pack "$ov" "$OUT/l1-overlay.gz"
 	cat "$E2E_OUT/l1-initrd.gz" "$OUT/l1-overlay.gz" > "$OUT/l1-initrd.gz"
 fi
@@ -164,7 +186,7 @@ e2e_boot_l1 "$timeout" $mem "$kernel" "$OUT/l1-initrd.gz" "$append" "$log" \
 	-serial mon:stdio -serial "file:$OUT/trace.gz" |
 	while IFS= read -r line; do
 		case $line in
-		"BENCH "*" KVLAT OK"*|"BENCH VM"*|"BENCH L1"*|*FAIL*|"BENCH TAIL"*)
+		"BENCH "*" KVLAT OK"*|"BENCH "*" FIO OK"*|"BENCH VM"*|"BENCH L1"*|*FAIL*|"BENCH TAIL"*)
 			printf '[%4ds] %s\n' $(($(date +%s) - start)) "$line" | cut -c1-200 ;;
 		esac
 	done

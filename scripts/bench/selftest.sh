@@ -4,8 +4,11 @@
 # Check scripts/bench/report.py on a synthetic serial log with known
 # numbers (about a second, no VM): medians over rounds, the ratios to the
 # floor, QEMU and the user backend, per-I/O counters from the windows
-# (one missing), the deeper-queue table, the CSV files; and profile.py's
-# segments for a worker and an inline contender.  Exits 1 on any mismatch.
+# (one missing), the deeper-queue table, the CSV files, fio's table and
+# both clients' ratios; scripts/bench/fio-json.awk (L2's reader of fio's
+# JSON) on the JSON of a real fio 3.33 run, selftest-fio.json; and
+# profile.py's segments for a worker and an inline contender.  Exits 1 on
+# any mismatch.
 set -uo pipefail
 KV_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 PY=/usr/bin/python3
@@ -24,6 +27,10 @@ ok()	# ROUND CONTENDER MODE QD P50_US IOPS
 {
 	echo "BENCH $1 $2 KVLAT OK mode=$3 bs=4096 qd=$4 n=1000 mean_ns=250000 p50_ns=$(($5 * 1000)) p90_ns=1 p99_ns=900000 p999_ns=1 min_ns=1 max_ns=1 iops=$6"
 	echo "BENCH $1 $2 KVLAT CDF mode=$3$(cdf $(($5 * 1000)))"
+}
+fio()	# ROUND CONTENDER MODE ENGINE QD P50_US IOPS
+{
+	echo "BENCH $1 $2 FIO OK mode=$3 engine=$4 bs=4096 qd=$5 n=1000 mean_ns=300000 p50_ns=$(($6 * 1000)) p90_ns=$(($6 * 1000 + 100000)) p99_ns=900000 p999_ns=1 min_ns=1 max_ns=1 iops=$7"
 }
 win()	# ROUND CONTENDER MODE BUSY_TICKS EXITS UEXITS IRQS [CPUS]
 {
@@ -54,6 +61,8 @@ win()	# ROUND CONTENDER MODE BUSY_TICKS EXITS UEXITS IRQS [CPUS]
 		echo "BENCH $r user stats:   user worker_wakeups=2100 kick_eventfds=1050 msix_signals=2100 errors=0"
 		echo "BENCH $r user stats:   queue 0 chains=2100 used=2100 notifies=2100 suppressed=0 errors=0"
 		echo "BENCH VM $r user rc=0 cpus=1 secs=12"
+		# A result line cut short, as when a guest dies printing it.
+		[ $r -eq 2 ] && echo "BENCH $r user KVLAT OK mode=read-qd16-mq2 bs=4096 qKilled"
 		# qemu: no window in round 2 (a guest that printed no marks).
 		ok $r qemu read 1 800 1000
 		[ $r -ne 2 ] && win $r qemu read 200 5000 $((r * 1000)) 1000
@@ -63,6 +72,24 @@ win()	# ROUND CONTENDER MODE BUSY_TICKS EXITS UEXITS IRQS [CPUS]
 		# user-pio ran, so its user ratio falls back to user.
 		ok $r kinline-pio read 1 100 5000
 		ok $r qemu-pio read 1 500 1500
+		# fio-read p50: kernel 300, 350, 700 us -> 350; user 500;
+		# qemu 700.  fio-read-libaio: user failed in round 2.
+		p50=$((250 + r * 50))
+		[ $r -eq 3 ] && p50=700
+		fio $r kernel fio-read io_uring 1 $p50 2800
+		fio $r kernel fio-read-libaio libaio 1 400 2500
+		fio $r kernel fio-read-qd16 io_uring 16 900 3000
+		fio $r user fio-read io_uring 1 500 2000
+		if [ $r -eq 2 ]; then
+			echo "BENCH $r user FIO INFO mode=fio-read-libaio fio: io_u error"
+			echo "BENCH $r user FIO FAIL mode=fio-read-libaio: fio exited 1"
+		else
+			fio $r user fio-read-libaio libaio 1 450 2200
+		fi
+		fio $r user fio-read-qd16 io_uring 16 900 2000
+		fio $r qemu fio-read io_uring 1 700 1400
+		fio $r qemu fio-read-libaio libaio 1 500 2000
+		fio $r qemu fio-read-qd16 io_uring 16 900 4000
 	done
 	echo "BENCH L1 DONE"
 } > "$tmp/serial.log"
@@ -137,6 +164,34 @@ check profile.md '| backend: backend running to interrupt (ring, I/O, used, irqf
 check profile.md 'inline: 3 requests traced (0 dropped), backend thread "vCPU thread (inline)"'
 check profile.md 'worker: 2 requests traced (0 dropped), backend thread "kvirtio-0"'
 
+# fio: kernel fio-read p50 350 us, p90 450 us: 0.50 of qemu's 700 us,
+# 0.70 of user's 500 us; IOPS 2800 against 1400 and 2000.
+check table.md '| kernel | fio-read | io_uring | 1 | 3 | 350.0 | 450.0 | 900.0 | 300.0 | 2800 | 0.50 | 0.70 | 2.00 | 1.40 |'
+check table.md '| user | fio-read-libaio | libaio | 1 | 2 | 450.0 | 550.0 | 900.0 | 300.0 | 2200 | 0.90 | 1.00 | 1.10 | 1.00 |'
+check table.md '| qemu | fio-read-qd16 | io_uring | 16 | 3 | 900.0 |'
+# Both clients: kvlat's read p50 ratios (no kvlat read-qd16 in this log).
+check table.md '| contender | ratio to | kvlat read p50 | fio-read p50 | fio-read-libaio p50 | kvlat read-qd16 IOPS | fio-read-qd16 IOPS |'
+check table.md '| kernel | qemu | 0.25 | 0.50 | 0.80 | - | 0.75 |'
+check table.md '| kernel | user | 0.50 | 0.70 | 0.89 | - | 1.50 |'
+check table.md '| user | qemu | 0.50 | 0.71 | 0.90 | - | 0.50 |'
+check fio.csv '2,kernel,fio-read,io_uring,4096.0,1.0,1000.0,300000.0,350000.0,'
+[ "$(grep -c '^[123],' "$tmp/fio.csv")" -eq 26 ] || { echo "FAIL: fio.csv rows"; fail=1; }
+
+# L2's reader, with busybox awk as in L2 when there is one.  The numbers
+# are those of job "m", read side, lat_ns (not the warm-up job's, not
+# clat_ns).
+awk=awk
+command -v busybox > /dev/null && awk="busybox awk"
+fj()
+{
+	$awk -v mode=fio-read -v engine=io_uring -v bs=4096 -v qd=1 \
+		-f "$KV_ROOT/scripts/bench/fio-json.awk" "$@"
+}
+fj "$KV_ROOT/scripts/bench/selftest-fio.json" > "$tmp/fio.line"
+check fio.line 'FIO OK mode=fio-read engine=io_uring bs=4096 qd=1 n=200 mean_ns=2204 p50_ns=1864 p90_ns=2096 p99_ns=3280 p999_ns=60160 min_ns=1688 max_ns=60048 iops=200000.0'
+sed 's/"jobname" : "m"/"jobname" : "x"/' "$KV_ROOT/scripts/bench/selftest-fio.json" > "$tmp/nom.json"
+fj "$tmp/nom.json" > "$tmp/nom.line" && { echo "FAIL: fio-json.awk exited 0 without job m"; fail=1; }
+check nom.line 'FIO FAIL mode=fio-read'
 if [ $fail -ne 0 ]; then
 	cat "$tmp/profile.md"
 	cat "$tmp/table.md"
