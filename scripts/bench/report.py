@@ -258,7 +258,7 @@ def main():
                 fmt(ratio(k, get(peer(c, 'user'), m, 'p50_ns')), 2),
                 fmt(ratio(k, floor), 2)))
     table = '\n'.join(lines + notes) + '\n' if ok else ''
-    table += fio_report(fio, order, get, a.out)
+    table += fio_report(fio, win, order, get, a.out)
     with open(os.path.join(a.out, 'table.md'), 'w') as f:
         f.write(table)
     print(table)
@@ -278,14 +278,19 @@ def peer_of(c, base, names):
     return base
 
 
-def fio_report(fio, order, kvlat, out):
+def fio_report(fio, win, order, kvlat, out):
     """Write fio.csv; return the Markdown of fio's table and of both
-    clients' ratios ('' without fio).  kvlat(c, m, k): kvlat's median."""
+    clients' ratios ('' without fio).  kvlat(c, m, k): kvlat's median;
+    win: the marked windows (a fio run is marked like kvlat's)."""
+    for (r, c, m), d in fio.items():
+        d.update(per_io(win.get((r, c, m)), d.get('n')))
     with open(os.path.join(out, 'fio.csv'), 'w', newline='') as f:
         w = csv.writer(f)
-        w.writerow(['round', 'contender', 'mode', 'engine'] + FIO_KEYS)
+        w.writerow(['round', 'contender', 'mode', 'engine'] + FIO_KEYS +
+                   PER_IO)
         for (r, c, m), d in sorted(fio.items()):
-            w.writerow([r, c, m, d['engine']] + [d.get(k) for k in FIO_KEYS])
+            w.writerow([r, c, m, d['engine']] +
+                       [d.get(k) for k in FIO_KEYS + PER_IO])
     if not fio:
         return ''
     modes, eng, qd = [], {}, {}
@@ -298,7 +303,8 @@ def fio_report(fio, order, kvlat, out):
         for m in modes:
             rs = [d for (_, cc, mm), d in fio.items() if (cc, mm) == (c, m)]
             if rs:
-                summ[(c, m)] = {k: med([d.get(k) for d in rs]) for k in FIO_STATS}
+                summ[(c, m)] = {k: med([d.get(k) for d in rs])
+                                for k in FIO_STATS + PER_IO}
                 summ[(c, m)]['rounds'] = len(rs)
 
     def get(c, m, k):
@@ -310,17 +316,20 @@ def fio_report(fio, order, kvlat, out):
     lines = ['', 'fio (Debian\'s fio, in the same one-vCPU guests as kvlat):', '',
              '| contender | mode | engine | QD | rounds | p50 µs | p90 µs |'
              ' p99 µs | mean µs | IOPS | p50 / qemu | p50 / user |'
-             ' IOPS / qemu | IOPS / user |',
-             '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+             ' IOPS / qemu | IOPS / user | L1 CPU µs/IO | exits/IO |'
+             ' irqs/IO |',
+             '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for (c, m), d in summ.items():
-        lines.append('| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+        lines.append('| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             c, m, eng[m], qd[m], d['rounds'], fmt(d['p50_ns'] / 1e3),
             fmt(d['p90_ns'] / 1e3), fmt(d['p99_ns'] / 1e3),
             fmt(d['mean_ns'] / 1e3), fmt(d['iops'], 0),
             fmt(ratio(d['p50_ns'], get(peer(c, 'qemu'), m, 'p50_ns')), 2),
             fmt(ratio(d['p50_ns'], get(peer(c, 'user'), m, 'p50_ns')), 2),
             fmt(ratio(d['iops'], get(peer(c, 'qemu'), m, 'iops')), 2),
-            fmt(ratio(d['iops'], get(peer(c, 'user'), m, 'iops')), 2)))
+            fmt(ratio(d['iops'], get(peer(c, 'user'), m, 'iops')), 2),
+            fmt(d['cpu_us_per_io'], 0), fmt(d['exits_per_io'], 2),
+            fmt(d['irqs_per_io'], 3)))
 
     # Each fio mode beside kvlat's mode for the same requests (fio-read-
     # libaio: read): p50 ratios at QD1, IOPS ratios deeper.
@@ -347,8 +356,10 @@ def fio_report(fio, order, kvlat, out):
     lines += ['', 'fio: 4 KiB random, O_DIRECT, on /dev/vda, a count of '
               'requests after a warm-up job; total latency (lat_ns, '
               'submission to completion, as kvlat times it), from fio\'s '
-              'histogram (buckets about 1.6% wide).  No L1 counters: fio '
-              'marks no window.', '']
+              'histogram (buckets about 1.6% wide).  L1\'s counters cover the '
+              'measured fio run, its start-up included, minus the guest\'s '
+              'empty window; "-hipri": io_uring polls for completions '
+              '(a poll queue in kpollq\'s guest, interrupts elsewhere).', '']
     return '\n'.join(lines)
 
 

@@ -24,6 +24,11 @@
 #   --fio              add fio-read,fio-read-libaio,fio-read-qd16 to the
 #                      modes: the same requests from fio (4 KiB random,
 #                      O_DIRECT, N of them), reported in a second table
+#   --poll-queues      add the kpollq contender (kvirtio's worker busy-polls,
+#                      the two-vCPU guest has one virtio_blk poll queue) and
+#                      the mode fio-read-hipri (io_uring polling for its
+#                      completions) for every contender: how close polling
+#                      on both sides gets to no exit per request
 #   --mq Q             requests in flight in the two-vCPU, two-queue guest
 #                      (mode read-qdQ-mq2; default 16, 0: no such guest)
 #   --profile LIST     contenders whose QD1 read path is traced after the
@@ -52,6 +57,7 @@ export E2E_BUILD=$OUT/e2e
 cont=kernel,kinline,kinline-pio,kpoll,user,user-pio,qemu,qemu-pio,qsd with_qemu=1 rounds=3 n=10000 warm=200
 modes=read,write,getid,read-qd16,write-qd16 mq=16 poll=1000 timeout=
 build=1 report_only=0 prof=kinline,kinline-pio,user,qemu profn=2000 fio=0
+pollq=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--contenders)	cont=$2; shift ;;
@@ -62,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--warm)		warm=$2; shift ;;
 	--modes)	modes=$2; shift ;;
 	--fio)		fio=1 ;;
+	--poll-queues)	pollq=1 ;;
 	--mq)		mq=$2; shift ;;
 	--profile)	prof=$2; shift ;;
 	--profile-n)	profn=$2; shift ;;
@@ -85,6 +92,14 @@ if [ $with_qemu -eq 0 ]; then
 fi
 case $profn in ''|*[!0-9]*) e2e_die "--profile-n wants a number" ;; esac
 [ $fio -eq 1 ] && modes=$modes,fio-read,fio-read-libaio,fio-read-qd16
+if [ $pollq -eq 1 ]; then
+	modes=$modes,fio-read-hipri
+	case ,$cont, in
+	*,kpollq,*) ;;
+	*,kpoll,*) cont=$(echo "$cont" | sed 's/\(^\|,\)kpoll\(,\|$\)/\1kpoll,kpollq\2/') ;;
+	*) cont=$cont,kpollq ;;
+	esac
+fi
 # fio and its libraries (about 84 MB, 36 MB gzipped: librbd, libgfapi and
 # the rest of what Debian links it with) go into L2 only when a mode
 # needs them: every L2 boot unpacks them.
