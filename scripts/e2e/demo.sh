@@ -33,7 +33,8 @@ step "4-6/6 booting L1 under QEMU TCG; in it, L2 guests on kvirtio (kernel) and 
 echo "    L1 boots in ~5-10 s, each L2 guest in ~15-30 s (everything is emulated);"
 echo "    the guest reads $N x 4 KiB at queue depth 1 on each backend."
 log=$E2E_OUT/demo.log
-"$E2E_DIR/run.sh" --no-build --log "$log" --timeout 400 --backends kernel,user demo |
+"$E2E_DIR/run.sh" --no-build --log "$log" --timeout 400 --backends kernel,user \
+	--lat-n "$N" demo |
 	grep -vE '^\[ *[0-9]+s\]   \[demo/[a-z]+\] L2 (BLK|RNG|HALT|READY)'
 rc=${PIPESTATUS[0]}
 
