@@ -13,8 +13,9 @@
 #                     scenario and backend)
 #   --no-build        reuse .build/e2e/out/l1-initrd.gz as it is
 #   --log FILE        serial log (default .build/e2e/out/serial.log)
-#   --rounds N        guests per repeated scenario (cfgrace; default 3)
-#   --lat-n N         requests per latency run (lat, demo: 10000)
+#   --rounds N        guests per repeated scenario (cfgrace; default 3),
+#                     latency rounds of the demo (default 7)
+#   --lat-n N         requests per latency run (lat: 10000, demo: 3000)
 #
 # With no scenario, only the testbed is checked (L1 boots, KVM and the
 # module load).  Scenarios: probe rng blk verify discard flush ro mq reboot
@@ -40,7 +41,7 @@ while [ $# -gt 0 ]; do
 	--log)		log=$2; shift ;;
 	--rounds)	rounds=$2; shift ;;
 	--lat-n)	latn=$2; shift ;;
-	-h|--help)	sed -n '3,27p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-h|--help)	sed -n '3,28p' "$0" | sed 's/^# \?//'; exit 0 ;;
 	-*)		e2e_die "unknown option $1" ;;
 	*)		scen+=("$1") ;;
 	esac
