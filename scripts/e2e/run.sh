@@ -14,7 +14,9 @@
 #                     scenario and backend)
 #   --no-build        reuse .build/e2e/out/l1-initrd.gz as it is
 #   --log FILE        serial log (default .build/e2e/out/serial.log)
-#   --rounds N        guests per repeated scenario (cfgrace; default 3)
+#   --rounds N        guests per repeated scenario (cfgrace; default 3),
+#                     latency rounds of the demo (default 7)
+#   --lat-n N         requests per latency run (lat: 10000, demo: 3000)
 #
 # With no scenario, only the testbed is checked (L1 boots, KVM and the
 # module load).  Scenarios: probe rng blk verify discard flush ro mq reboot
@@ -29,7 +31,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 backends=kernel,user with_qemu=0 timeout= build=1 log=$E2E_OUT/serial.log
-rounds=
+rounds= latn=
 scen=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,7 +41,8 @@ while [ $# -gt 0 ]; do
 	--no-build)	build=0 ;;
 	--log)		log=$2; shift ;;
 	--rounds)	rounds=$2; shift ;;
-	-h|--help)	sed -n '3,26p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	--lat-n)	latn=$2; shift ;;
+	-h|--help)	sed -n '3,28p' "$0" | sed 's/^# \?//'; exit 0 ;;
 	-*)		e2e_die "unknown option $1" ;;
 	*)		scen+=("$1") ;;
 	esac
@@ -90,6 +93,7 @@ initrd=$E2E_OUT/l1-initrd.gz
 list=$(IFS=,; echo "${scen[*]}")
 append="console=ttyS0 panic=-1 quiet loglevel=4 kvt.scen=$list kvt.backends=$backends"
 [ -n "$rounds" ] && append="$append kvt.rounds=$rounds"
+[ -n "$latn" ] && append="$append kvt.latn=$latn"
 # L1 needs room for 256 MiB guests, the tmpfs backing files and, with
 # QEMU inside, its 34 MB initramfs.
 mem=2048
