@@ -574,24 +574,17 @@ bool kvirtio_queue_should_notify(struct kvirtio_queue *vq)
  * @vq: the queue
  *
  * Without EVENT_IDX sets VRING_USED_F_NO_NOTIFY in used->flags.  With
- * EVENT_IDX moves avail_event one behind the last avail->idx read: the
- * driver kicks only when its batch crosses avail_event
- * (vring_need_event()), and every batch it adds from now on starts at or
- * after that index, so none crosses it until the device re-enables.
- * Leaving avail_event where kvirtio_queue_enable_notify() put it would
- * cost a kick exit for the very next batch, also while the device is
- * busy with the queue or polling it.  Kicks are only a hint either way;
- * the device keeps popping until it re-enables.
+ * EVENT_IDX writes nothing: avail_event stays at the value of the last
+ * kvirtio_queue_enable_notify(), which the driver has already passed, so
+ * it will not kick again.  Kicks are only a hint either way; the worker
+ * keeps polling with pop until it re-enables.
  */
 void kvirtio_queue_disable_notify(struct kvirtio_queue *vq)
 {
 	if (vq->state != KVIRTIO_QUEUE_READY || !vq->notify_enabled)
 		return;
 	vq->notify_enabled = false;
-	if (vq->event_idx)
-		WRITE_ONCE(*vq->ring.avail_event,
-			   cpu_to_le16(vq->avail_idx_shadow - 1));
-	else
+	if (!vq->event_idx)
 		WRITE_ONCE(vq->ring.used->flags,
 			   cpu_to_le16(VRING_USED_F_NO_NOTIFY));
 }
