@@ -196,11 +196,14 @@ RUN=0
 RETRIES=0
 guest()
 {
+	g_reason=$REASON
 	guest_once "$@" && return 0
 	why=$(guest_lost)
 	[ -n "$why" ] || return 1
 	RETRIES=$((RETRIES + 1))
 	say "[$TAG] retrying once: $why"
+	# The lost guest's reason must not fail a retry that passes.
+	REASON=$g_reason
 	guest_once "$@"
 }
 
