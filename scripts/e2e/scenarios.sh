@@ -185,9 +185,9 @@ tail_log()
 #
 # A guest is booted once more, and said so, when the testbed lost it
 # (Documentation/e2e.rst, Known limits):
-# - its kernel oopsed on an int3: nested TCG sometimes runs a stale copy
-#   of code the guest kernel is live-patching (text_poke_bp's int3), with
-#   QEMU as the VMM as well as ours;
+# - its kernel oopsed on an int3, or crashed in text_poke*(): nested TCG
+#   sometimes runs a stale copy of code the guest kernel is live-patching
+#   (text_poke_bp's int3), with QEMU as the VMM as well as ours;
 # - it gave no verdict, reset or stopped, with nothing on its console that
 #   a device could cause: no kernel report, no hung task, no failed tool
 #   run, and not a reboot the scenario asked for.
@@ -213,6 +213,8 @@ guest_lost()
 	tr -d '\r' < $log > $log.txt
 	if grep -q 'Oops: int3' $log.txt; then
 		echo "the guest kernel oopsed on an int3 (nested TCG text patching, not the device)"
+	elif grep -q 'RIP: 0010:text_poke' $log.txt; then
+		echo "the guest kernel crashed patching its own text (nested TCG, not the device)"
 	elif ! grep -qE '^L2 (RESULT|REBOOTING)' $log.txt &&
 	     ! grep -qE 'Kernel panic|BUG|Oops|WARNING|Call Trace|blocked for more than|^KVBLK.* (FAIL|ERR)|^vmm.*(error|fail)' $log.txt; then
 		echo "the guest ended with no verdict and nothing on its console a device causes ($REASON; nested TCG resets and stops)"
@@ -599,7 +601,11 @@ sc_wzstorm()
 	say "[$TAG] zeroout of 512 MiB: fastest $zmin ms; slowest of $((ncfg * 20)) config writes meanwhile: $cms ms"
 	[ "$zmin" -ge 200 ] ||
 		{ REASON="a zeroout took only $zmin ms: too short to tell a bound"; return 1; }
-	[ $((cms * 4)) -lt "$zmin" ] ||
+	# Waiting for a zeroout in progress costs up to a whole one (1927 ms
+	# against 310 ms before the fix); one budgeted pass, a few ms.  Half
+	# a zeroout tells them apart with room for a noisy host (the user
+	# backend once took 104 ms against 401 ms, every other write < 20).
+	[ $((cms * 2)) -lt "$zmin" ] ||
 		{ REASON="a config write took $cms ms while a whole zeroout takes $zmin ms"; return 1; }
 }
 
