@@ -216,7 +216,7 @@ guest_lost()
 	elif grep -q 'RIP: 0010:text_poke' $log.txt; then
 		echo "the guest kernel crashed patching its own text (nested TCG, not the device)"
 	elif ! grep -qE '^L2 (RESULT|REBOOTING)' $log.txt &&
-	     ! grep -qE 'Kernel panic|BUG|Oops|WARNING|Call Trace|blocked for more than|^KVBLK.* (FAIL|ERR)|^vmm.*(error|fail)' $log.txt; then
+	     ! grep -qE 'Kernel panic|(^|[^A-Z])BUG|Oops|WARNING|Call Trace|blocked for more than|^KVBLK.* (FAIL|ERR)|^vmm.*(error|fail)' $log.txt; then
 		echo "the guest ended with no verdict and nothing on its console a device causes ($REASON; nested TCG resets and stops)"
 	fi
 	rm -f $log.txt
