@@ -258,6 +258,31 @@ guest_bg()
 	VMPID=$!
 }
 
+# bg_io_guest SEED LEN [CGROUP]: start an iohold guest in the background
+# (moved into CGROUP, if given) and wait until its I/O runs.  A guest the
+# testbed lost before that (guest_lost) is booted once more.  Returns 1,
+# with REASON set and the VM gone, when the I/O never started.
+bg_io_guest()
+{
+	bg_try=0
+	while :; do
+		guest_bg 1 $W/disk "" "kvt.scen=iohold kvt.seed=$1 kvt.len=$2"
+		[ -z "$3" ] || echo $VMPID > $3/cgroup.procs
+		wait_line $VMLOG 'L2 IO RUNNING' 90 $VMPID && return 0
+		kill -9 $VMPID 2>/dev/null; wait $VMPID
+		show_log $VMLOG; tail_log $VMLOG
+		REASON="guest never started I/O"
+		log=$VMLOG
+		why=$(guest_lost)
+		[ -n "$why" ] && [ $bg_try = 0 ] || return 1
+		bg_try=1
+		RETRIES=$((RETRIES + 1))
+		say "[$TAG] retrying once: $why"
+		REASON=
+		settled || { REASON="pins/live objects of a lost guest not released"; return 1; }
+	done
+}
+
 # The pin count and the module's objects settle once the VMM is gone; the
 # device release may run from a worker, so give it a few seconds.
 settled()
@@ -442,13 +467,7 @@ sc_reboot()
 sc_kill()
 {
 	blank $W/disk 64M
-	guest_bg 1 $W/disk "" "kvt.scen=iohold kvt.seed=18 kvt.len=$((8 * MIB))"
-	if ! wait_line $VMLOG 'L2 IO RUNNING' 90 $VMPID; then
-		kill -9 $VMPID 2>/dev/null; wait $VMPID
-		show_log $VMLOG; tail_log $VMLOG
-		REASON="guest never started I/O"
-		return 1
-	fi
+	bg_io_guest 18 $((8 * MIB)) || return 1
 	sleep 1
 	say "[$TAG] pins in flight $(($(pins) - PINS0)) live: $(live_objects)"
 	kill -9 $VMPID
@@ -471,13 +490,8 @@ sc_leak()
 	blank $W/disk 64M
 	i=0 s0=
 	while [ $i -lt 20 ]; do
-		guest_bg 1 $W/disk "" "kvt.scen=iohold kvt.seed=20 kvt.len=$((4 * MIB))"
-		if ! wait_line $VMLOG 'L2 IO RUNNING' 90 $VMPID; then
-			kill -9 $VMPID 2>/dev/null; wait $VMPID
-			tail_log $VMLOG
-			REASON="iteration $i: guest never started I/O"
-			return 1
-		fi
+		bg_io_guest 20 $((4 * MIB)) ||
+			{ REASON="iteration $i: $REASON"; return 1; }
 		sleep 0.5
 		kill -9 $VMPID
 		wait $VMPID
@@ -618,14 +632,7 @@ sc_freeze()
 	g=$CG/kvt-vmm
 	mkdir -p $g
 	blank $W/disk 64M
-	guest_bg 1 $W/disk "" "kvt.scen=iohold kvt.seed=32 kvt.len=$((8 * MIB))"
-	echo $VMPID > $g/cgroup.procs
-	if ! wait_line $VMLOG 'L2 IO RUNNING' 90 $VMPID; then
-		kill -9 $VMPID 2>/dev/null; wait $VMPID; rmdir $g
-		tail_log $VMLOG
-		REASON="guest never started I/O"
-		return 1
-	fi
+	bg_io_guest 32 $((8 * MIB)) $g || { rmdir $g; return 1; }
 	sleep 1
 	threads=$(ls /proc/$VMPID/task | wc -l)
 	workers=$(cat /proc/$VMPID/task/*/comm | grep -c '^kvirtio-')
