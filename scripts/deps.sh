@@ -26,7 +26,7 @@ pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_e2e="qemu-system-x86 busybox-static cpio xz-utils zstd kmod e2fsprogs"
 # make bench: the nested testbed, the CDF plot and fio (copied into L2 for
 # the fio client, with the libraries ldd names).
-pkgs_bench="python3 python3-matplotlib fio"
+pkgs_bench="python3 python3-matplotlib fio procps"
 
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(all)
