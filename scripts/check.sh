@@ -7,7 +7,7 @@
 #
 # Stages: deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
 #         tools-test vmm-selftest kunit sparse-uml kunit-kasan kunit-debug
-#         fuzz bench-selftest e2e
+#         fuzz bench-selftest kvm-patch e2e
 #
 # Each stage logs to .build/logs/<stage>.log (the scripts called keep their
 # console output in <stage>.out next to it), prints one result line, and a
@@ -25,7 +25,7 @@ cd "$KV_ROOT" || exit 1
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 all_stages=(deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
 	tools-test vmm-selftest kunit sparse-uml kunit-kasan kunit-debug fuzz
-	bench-selftest e2e)
+	bench-selftest kvm-patch e2e)
 
 passed=0
 failed=0
@@ -84,7 +84,8 @@ has_make_target()
 
 stage_deps()
 {
-	one deps "$KV_LOGS/deps.log" scripts/deps.sh kunit headers tools fuzz e2e
+	one deps "$KV_LOGS/deps.log" scripts/deps.sh kunit headers tools fuzz \
+		kvm e2e
 }
 
 stage_module()
@@ -204,6 +205,8 @@ run_stage()
 	fuzz)		stage_fuzz ;;
 	bench-selftest)	one bench-selftest "$KV_LOGS/bench-selftest.log" \
 				scripts/bench/selftest.sh ;;
+	kvm-patch)	one kvm-patch "$KV_LOGS/kvm-patch.log" \
+				scripts/kvm/check-patch.sh ;;
 	e2e)		stage_e2e ;;
 	esac
 }

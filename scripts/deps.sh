@@ -5,7 +5,7 @@
 # the missing ones: dpkg-query is asked first, and apt-get (update, then
 # install) runs only when something is missing.  Needs root for that.
 #
-#   scripts/deps.sh [GROUP...]     groups: base kunit headers tools fuzz e2e bench all
+#   scripts/deps.sh [GROUP...]     groups: base kunit headers tools fuzz kvm e2e bench all
 #
 # With no group, "all" is assumed.
 set -euo pipefail
@@ -22,6 +22,10 @@ pkgs_headers="linux-headers-amd64 linux-source-6.12 xz-utils flex bison bc
 pkgs_tools="clang libclang-rt-14-dev"
 # libFuzzer and the sanitizers' runtimes.
 pkgs_fuzz="clang libclang-rt-14-dev"
+# The KVM export patch (scripts/kvm/): Debian's kernel source for
+# arch/x86/kvm and virt/kvm, patch, modinfo, strip; the headers and the
+# compiler come with the headers group and base.
+pkgs_kvm="linux-source-6.12 xz-utils patch kmod binutils pahole"
 # Nested testbed: Debian kernel under QEMU TCG, busybox initramfs.
 pkgs_e2e="qemu-system-x86 busybox-static cpio xz-utils zstd kmod e2fsprogs"
 # make bench: the nested testbed, the CDF plot and fio (copied into L2 for
@@ -39,9 +43,10 @@ for g in "${groups[@]}"; do
 	headers)	want+=" $pkgs_headers" ;;
 	tools)		want+=" $pkgs_tools" ;;
 	fuzz)		want+=" $pkgs_fuzz" ;;
+	kvm)		want+=" $pkgs_kvm" ;;
 	e2e)		want+=" $pkgs_e2e" ;;
 	bench)		want+=" $pkgs_e2e $pkgs_bench" ;;
-	all)		want+=" $pkgs_kunit $pkgs_headers $pkgs_tools $pkgs_fuzz $pkgs_e2e" ;;
+	all)		want+=" $pkgs_kunit $pkgs_headers $pkgs_tools $pkgs_fuzz $pkgs_kvm $pkgs_e2e" ;;
 	*)		echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
 	esac
 done
