@@ -8,29 +8,36 @@
 # vmlinuz) and the L2 initramfs, kvblk, and the scenario scripts.
 #
 #   scripts/e2e/l1-initramfs.sh [--with-qemu] [--no-module] [--no-vmm]
+#                               [--patched-kvm]
 #
 #   --with-qemu   also carry qemu-system-x86_64 (its libraries and
 #                 firmware): backend "qemu" becomes available in L1, the
 #                 userspace reference the kvirtio backends are compared to.
 #   --no-module   do not build or carry kvirtio.ko (testbed-only runs).
 #   --no-vmm      do not build or carry tools/vmm (nor its self-test).
+#   --patched-kvm carry kvm.ko and kvm-amd.ko rebuilt with the export
+#                 patch (scripts/kvm/build-kvm.sh, Documentation/kvm-patch.rst)
+#                 instead of Debian's; the image is l1-initrd-pkvm.gz.
 #
 # E2E_MODULE_SRC=head builds kvirtio.ko from the last commit (git archive)
 # instead of the work tree.  E2E_MODULE_HOOK=CMD runs CMD in the module's
 # private source copy before the build (deliberate breakage: see
 # Documentation/e2e.rst).
 #
-# Output: .build/e2e/out/l1-initrd.gz.  Missing pieces (no module or VMM
-# yet) are reported and left out; scenarios that need them then FAIL in L1.
+# Output: .build/e2e/out/l1-initrd.gz (l1-initrd-pkvm.gz with
+# --patched-kvm, so that both images can stand side by side).  Missing
+# pieces (no module or VMM yet) are reported and left out; scenarios that
+# need them then FAIL in L1.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-with_qemu=0 with_module=1 with_vmm=1
+with_qemu=0 with_module=1 with_vmm=1 pkvm=
 for a in "$@"; do
 	case $a in
 	--with-qemu)	with_qemu=1 ;;
 	--no-module)	with_module=0 ;;
 	--no-vmm)	with_vmm=0 ;;
+	--patched-kvm)	pkvm=-pkvm ;;
 	*)		e2e_die "unknown option $a" ;;
 	esac
 done
@@ -39,7 +46,8 @@ done
 krel=$(e2e_krel)
 "$E2E_DIR/l2-initramfs.sh"
 
-root=$E2E_BUILD/l1-root
+root=$E2E_BUILD/l1-root$pkvm
+initrd=$E2E_OUT/l1-initrd$pkvm.gz
 rm -rf "$root"
 mkdir -p "$root/l2" "$root/e2e" "$root/lib"
 e2e_install_busybox "$root"
@@ -47,6 +55,19 @@ e2e_install_busybox "$root"
 # the quota scenario's file system.
 e2e_install_modules "$root" irqbypass ccp kvm kvm-amd loop crc32c_generic \
 	ext4 quota_v2
+if [ -n "$pkvm" ]; then
+	# The rebuilt modules take the stock ones' files, so the load order
+	# (irqbypass ccp kvm kvm-amd) stays as it is.
+	kdir=$KV_ROOT/.build/kvm/$krel
+	"$KV_ROOT/scripts/kvm/build-kvm.sh" "$krel" --out "$kdir" ||
+		e2e_die "scripts/kvm/build-kvm.sh $krel failed"
+	for m in kvm kvm-amd; do
+		grep -qx "$m.ko" "$root/lib/modules/order" ||
+			e2e_die "$m.ko is not in L1's module list"
+		cp "$kdir/$m.ko" "$root/lib/modules/$m.ko"
+	done
+	e2e_say "patched KVM: kvm.ko and kvm-amd.ko from $kdir"
+fi
 cp "$E2E_KERNEL/boot/vmlinuz-$krel" "$root/l2/vmlinuz"
 cp "$E2E_OUT/l2-initrd.gz" "$root/l2/initrd.gz"
 for p in kvblk kvhold kvpriv kvprobe; do
@@ -164,5 +185,5 @@ if [ $with_qemu -eq 1 ]; then
 	e2e_say "qemu: $q ($(du -sk "$root" | cut -f1) KiB tree)"
 fi
 
-e2e_pack "$root" "$E2E_OUT/l1-initrd.gz"
-e2e_say "L1 initramfs: $E2E_OUT/l1-initrd.gz ($(du -k "$E2E_OUT/l1-initrd.gz" | cut -f1) KiB)"
+e2e_pack "$root" "$initrd"
+e2e_say "L1 initramfs: $initrd ($(du -k "$initrd" | cut -f1) KiB)"

@@ -12,7 +12,10 @@
 #   --with-qemu       build L1 with QEMU inside (needed for backend qemu)
 #   --timeout SEC     kill QEMU after SEC seconds (default: 120 + 150 per
 #                     scenario and backend)
-#   --no-build        reuse .build/e2e/out/l1-initrd.gz as it is
+#   --no-build        reuse .build/e2e/out/l1-initrd.gz (or -pkvm.gz) as it is
+#   --patched-kvm     L1 loads kvm.ko and kvm-amd.ko rebuilt with the export
+#                     patch (Documentation/kvm-patch.rst) instead of Debian's:
+#                     image .build/e2e/out/l1-initrd-pkvm.gz
 #   --log FILE        serial log (default .build/e2e/out/serial.log)
 #   --rounds N        guests per repeated scenario (cfgrace; default 3),
 #                     latency rounds of the demo (default 7)
@@ -31,6 +34,7 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 backends=kernel,user with_qemu=0 timeout= build=1 log=$E2E_OUT/serial.log
+pkvm=
 rounds= latn=
 scen=()
 while [ $# -gt 0 ]; do
@@ -39,10 +43,11 @@ while [ $# -gt 0 ]; do
 	--with-qemu)	with_qemu=1 ;;
 	--timeout)	timeout=$2; shift ;;
 	--no-build)	build=0 ;;
+	--patched-kvm)	pkvm=-pkvm ;;
 	--log)		log=$2; shift ;;
 	--rounds)	rounds=$2; shift ;;
 	--lat-n)	latn=$2; shift ;;
-	-h|--help)	sed -n '3,28p' "$0" | sed 's/^# \?//'; exit 0 ;;
+	-h|--help)	sed -n '3,/^set /{/^#/p}' "$0" | sed 's/^# \?//'; exit 0 ;;
 	-*)		e2e_die "unknown option $1" ;;
 	*)		scen+=("$1") ;;
 	esac
@@ -83,11 +88,12 @@ if [ $build -eq 1 ]; then
 	"$E2E_DIR/fetch.sh" || exit 1
 	opts=()
 	[ $with_qemu -eq 1 ] && opts+=(--with-qemu)
+	[ -n "$pkvm" ] && opts+=(--patched-kvm)
 	"$E2E_DIR/l1-initramfs.sh" "${opts[@]}" || exit 1
 fi
 krel=$(e2e_krel)
 kernel=$E2E_KERNEL/boot/vmlinuz-$krel
-initrd=$E2E_OUT/l1-initrd.gz
+initrd=$E2E_OUT/l1-initrd$pkvm.gz
 [ -r "$kernel" ] && [ -r "$initrd" ] || e2e_die "no L1 kernel/initrd: run without --no-build"
 
 list=$(IFS=,; echo "${scen[*]}")
