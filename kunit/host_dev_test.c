@@ -1502,6 +1502,99 @@ static void dev_inline_kick(struct kunit *test)
 }
 
 /*
+ * Direct mode's notify: a notify write taken on KVM's bus kicks like an
+ * eventfd, without the device mutex (a BAR0 handler may hold it, and KVM
+ * calls both inside its SRCU), and is served inline.  Anything but one
+ * queue's slot is refused, so the VMM gets the exit.
+ */
+static void dev_direct_notify(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	int trig = new_eventfd(test);
+	struct kvirtio_hstats *st;
+	u32 mult;
+
+	kvirtio_inline_any_task = true;
+	open_rng(test, f);
+	st = &f->hdev->stats;
+	mult = kvirtio_pci_notify_multiplier(&f->hdev->vp);
+	KUNIT_ASSERT_EQ(test, set_irq(f, KVIRTIO_IRQ_INTX, 0, trig, -1), 0L);
+	KUNIT_ASSERT_EQ(test, set_inline(f, 1), 0L);
+	drive_to_driver_ok(test, f);
+	msleep(20);		/* the DRIVER_OK rescan by the worker */
+
+	post_buffer(test, f, 0);
+	/* With the config path's lock held: lockdep and a hang would tell. */
+	mutex_lock(&f->hdev->lock);
+	KUNIT_EXPECT_EQ(test, kvirtio_hdev_direct_notify(f->hdev,
+							 KVIRTIO_PCI_NOTIFY_OFF,
+							 2), 0);
+	mutex_unlock(&f->hdev->lock);
+	task_work_run();
+	KUNIT_EXPECT_EQ(test, used_idx(test, f), 1);
+	KUNIT_EXPECT_GT(test, efd_take(trig), 0ULL);
+	KUNIT_EXPECT_EQ(test, hstat(f, &st->direct_kicks), 1LL);
+	KUNIT_EXPECT_EQ(test, hstat(f, &st->inline_passes), 1LL);
+
+	/* Not a queue's slot: past the last queue, misaligned, too wide. */
+	KUNIT_EXPECT_EQ(test, kvirtio_hdev_direct_notify(f->hdev,
+			KVIRTIO_PCI_NOTIFY_OFF + f->hdev->vdev->num_queues * mult,
+			2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kvirtio_hdev_direct_notify(f->hdev,
+			KVIRTIO_PCI_NOTIFY_OFF + 1, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kvirtio_hdev_direct_notify(f->hdev,
+			KVIRTIO_PCI_NOTIFY_OFF, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hstat(f, &st->direct_kicks), 1LL);
+	kvirtio_inline_any_task = false;
+	close_dev(f);
+	close_fd_sync(trig);
+	expect_live_back(test, f);
+}
+
+/*
+ * KVIRTIO_DEVICE_ATTACH_VM: arguments are checked before KVM is looked
+ * for; a kernel without KVM (UML) says -EOPNOTSUPP and attaches nothing.
+ */
+static void dev_attach_vm_args(struct kunit *test)
+{
+	struct dfix *f = test->priv;
+	struct kvirtio_vm_attach a = { .argsz = sizeof(a) };
+	int efd;
+
+	if (IS_ENABLED(CONFIG_KVM))
+		kunit_skip(test, "the e2e testbed checks a kernel with KVM");
+	efd = new_eventfd(test);
+	open_rng(test, f);
+	a.vm_fd = efd;
+	a.flags = 1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_ATTACH_VM, &a,
+					sizeof(a)), -EINVAL);
+	a.flags = 0;
+	a.reserved = 1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_ATTACH_VM, &a,
+					sizeof(a)), -EINVAL);
+	a.reserved = 0;
+	a.argsz = sizeof(a) - 8;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_ATTACH_VM, &a,
+					sizeof(a)), -EINVAL);
+	a.argsz = sizeof(a);
+	/* Detaching what is not attached is no error. */
+	a.vm_fd = -1;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_ATTACH_VM, &a,
+					sizeof(a)), 0L);
+	a.vm_fd = efd;
+	a.bar_addr[KVIRTIO_PCI_BAR_CFG] = 0x20000;
+	KUNIT_EXPECT_EQ(test, dev_ioctl(f, KVIRTIO_DEVICE_ATTACH_VM, &a,
+					sizeof(a)), -EOPNOTSUPP);
+	KUNIT_EXPECT_FALSE(test, kvirtio_kvm_attached(f->hdev));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.vm_attachments),
+			0L);
+	close_dev(f);
+	close_fd_sync(efd);
+	expect_live_back(test, f);
+}
+
+/*
  * The inline path against everything the config path and the VMM do at
  * once, on a real device: two "vCPU" threads of the device's mm post
  * buffers and kick (each kick queues a pass on the kicking thread, which
@@ -1753,6 +1846,8 @@ static struct kunit_case host_dev_cases[] = {
 	KUNIT_CASE(dev_release_one_grace_period),
 	KUNIT_CASE(dev_guest_ram_unmapped),
 	KUNIT_CASE(dev_inline_kick),
+	KUNIT_CASE(dev_direct_notify),
+	KUNIT_CASE(dev_attach_vm_args),
 	KUNIT_CASE_SLOW(dev_inline_stress),
 	KUNIT_CASE_SLOW(dev_event_idx_busy_poll),
 	{}

@@ -79,8 +79,8 @@ static int get_argsz(const void __user *uarg, size_t minsz, u32 *argsz)
  * Copy an argsz-prefixed input struct: @minsz is the first version's size.
  * A larger user struct is accepted when the unknown tail is zero.
  */
-static int get_arg(void *dst, size_t size, size_t minsz,
-		   const void __user *uarg)
+int kvirtio_get_arg(void *dst, size_t size, size_t minsz,
+		    const void __user *uarg)
 {
 	u32 argsz;
 	int ret;
@@ -145,30 +145,30 @@ static bool hdev_is_notify(struct kvirtio_hdev *hdev, u32 index, u64 off,
 }
 
 /**
- * kvirtio_hdev_rw - one guest access forwarded by the VMM
+ * kvirtio_hdev_access - one guest access to a region of the device
  * @hdev: the device
- * @buf: the bytes, in guest (little-endian) order
+ * @index: KVIRTIO_REGION_* (a BAR register index or the config space)
+ * @off: offset in the region
+ * @data: the bytes, in guest (little-endian) order; filled for a read
  * @count: access width: 1, 2, 4 or 8 for BARs, 1, 2 or 4 for config space
- * @pos: KVIRTIO_REGION_OFFSET(index) + offset
  * @write: a guest write
  *
- * Return: @count; -EPERM from another mm; -EINVAL for a missing region, a
- * bad width, a misaligned BAR access or one past the region; -EFAULT;
- * -EINTR when a fatal signal interrupted the wait for the device lock or
- * for processing to pause (the write was then not done).
+ * Forwarded by the VMM (kvirtio_hdev_rw()) or, in direct mode, taken from
+ * KVM's bus in the vCPU's exit (kvm_bus.c).  Sleeps: the device mutex,
+ * and for config writes the pause of processing.
+ *
+ * Return: 0; -EINVAL for a missing region, a bad width, a misaligned BAR
+ * access or one past the region; -EINTR when a fatal signal interrupted
+ * the wait for the device lock or for processing to pause (the write was
+ * then not done).
  */
-ssize_t kvirtio_hdev_rw(struct kvirtio_hdev *hdev, char __user *buf,
-			size_t count, loff_t pos, bool write)
+int kvirtio_hdev_access(struct kvirtio_hdev *hdev, u64 index, u64 off,
+			u8 *data, u32 count, bool write)
 {
-	u64 index = (u64)pos >> KVIRTIO_REGION_SHIFT;
-	u64 off = (u64)pos & KVIRTIO_REGION_OFF_MASK;
-	u8 data[8];
-	u64 size;
 	bool notify = false;
+	u64 size;
 
-	if (current->mm != hdev->mm)
-		return -EPERM;
-	if (pos < 0 || (count != 1 && count != 2 && count != 4 && count != 8))
+	if (count != 1 && count != 2 && count != 4 && count != 8)
 		return -EINVAL;
 	if (index == KVIRTIO_REGION_CONFIG) {
 		if (count > 4 || off + count > KVIRTIO_PCI_CFG_SIZE)
@@ -182,8 +182,6 @@ ssize_t kvirtio_hdev_rw(struct kvirtio_hdev *hdev, char __user *buf,
 	} else {
 		return -EINVAL;
 	}
-	if (write && copy_from_user(data, buf, count))
-		return -EFAULT;
 
 	if (mutex_lock_killable(&hdev->lock))
 		return -EINTR;
@@ -220,7 +218,65 @@ ssize_t kvirtio_hdev_rw(struct kvirtio_hdev *hdev, char __user *buf,
 		hdev_config_end(hdev);
 	}
 	mutex_unlock(&hdev->lock);
+	return 0;
+}
 
+/**
+ * kvirtio_hdev_direct_notify - a notify write taken on KVM's bus
+ * @hdev: the device
+ * @off: offset in the notify BAR (MMIO or port)
+ * @len: access width
+ *
+ * Like a kick eventfd: no lock, any context that may queue a task_work.
+ * Return: 0 when taken; -EINVAL for an access that is not one queue's
+ * notify slot (the caller lets the VMM have it).
+ */
+int kvirtio_hdev_direct_notify(struct kvirtio_hdev *hdev, u64 off, u32 len)
+{
+	u32 mult = kvirtio_pci_notify_multiplier(&hdev->vp);
+	u64 qid;
+
+	if (off < KVIRTIO_PCI_NOTIFY_OFF || len > 4 || !mult)
+		return -EINVAL;
+	off -= KVIRTIO_PCI_NOTIFY_OFF;
+	qid = div_u64(off, mult);
+	if (off % mult || qid >= hdev->vdev->num_queues)
+		return -EINVAL;
+	atomic64_inc(&hdev->stats.kicks);
+	atomic64_inc(&hdev->stats.direct_kicks);
+	trace_kvirtio_kick(hdev->id, qid, KVIRTIO_KICK_DIRECT);
+	kvirtio_pci_notify(&hdev->vp, qid);
+	return 0;
+}
+
+/**
+ * kvirtio_hdev_rw - one guest access forwarded by the VMM
+ * @hdev: the device
+ * @buf: the bytes, in guest (little-endian) order
+ * @count: access width (see kvirtio_hdev_access())
+ * @pos: KVIRTIO_REGION_OFFSET(index) + offset
+ * @write: a guest write
+ *
+ * Return: @count; -EPERM from another mm; -EFAULT; the errors of
+ * kvirtio_hdev_access().
+ */
+ssize_t kvirtio_hdev_rw(struct kvirtio_hdev *hdev, char __user *buf,
+			size_t count, loff_t pos, bool write)
+{
+	u64 index = (u64)pos >> KVIRTIO_REGION_SHIFT;
+	u64 off = (u64)pos & KVIRTIO_REGION_OFF_MASK;
+	u8 data[8];
+	int ret;
+
+	if (current->mm != hdev->mm)
+		return -EPERM;
+	if (pos < 0 || count > sizeof(data))
+		return -EINVAL;
+	if (write && copy_from_user(data, buf, count))
+		return -EFAULT;
+	ret = kvirtio_hdev_access(hdev, index, off, data, count, write);
+	if (ret)
+		return ret;
 	if (!write && copy_to_user(buf, data, count))
 		return -EFAULT;
 	return count;
@@ -337,7 +393,7 @@ static long hdev_set_kick_fd(struct kvirtio_hdev *hdev, void __user *uarg)
 	struct kvirtio_queue_fd a;
 	int ret;
 
-	ret = get_arg(&a, sizeof(a), sizeof(a), uarg);
+	ret = kvirtio_get_arg(&a, sizeof(a), sizeof(a), uarg);
 	if (ret)
 		return ret;
 	if (a.flags || a.reserved || a.index >= hdev->vdev->num_queues)
@@ -356,7 +412,7 @@ static long hdev_set_irq_fd(struct kvirtio_hdev *hdev, void __user *uarg)
 	struct kvirtio_irq_fd a;
 	int ret;
 
-	ret = get_arg(&a, sizeof(a), sizeof(a), uarg);
+	ret = kvirtio_get_arg(&a, sizeof(a), sizeof(a), uarg);
 	if (ret)
 		return ret;
 	if (a.flags || a.reserved)
@@ -370,7 +426,7 @@ static long hdev_set_options(struct kvirtio_hdev *hdev, void __user *uarg)
 	struct kvirtio_options o;
 	int ret;
 
-	ret = get_arg(&o, sizeof(o), sizeof(o), uarg);
+	ret = kvirtio_get_arg(&o, sizeof(o), sizeof(o), uarg);
 	if (ret)
 		return ret;
 	if (o.flags & ~KVIRTIO_OPT_ALL)
@@ -479,6 +535,9 @@ long kvirtio_hdev_ioctl(struct kvirtio_hdev *hdev, unsigned int cmd,
 
 	if (current->mm != hdev->mm)
 		return -EPERM;
+	/* Waits for KVM's SRCU, which BAR0 handlers wait on @lock inside. */
+	if (cmd == KVIRTIO_DEVICE_ATTACH_VM)
+		return kvirtio_kvm_attach_ioctl(hdev, argp);
 	if (mutex_lock_killable(&hdev->lock))
 		return -EINTR;
 	switch (cmd) {
@@ -526,6 +585,7 @@ static void hdev_free(struct kvirtio_hdev *hdev)
 	ida_free(&kvirtio_ida, hdev->id);
 	kfree(hdev->msix);
 	mutex_destroy(&hdev->lock);
+	mutex_destroy(&hdev->attach_lock);
 	kfree(hdev);
 	atomic_long_dec(&kvirtio_live.devices);
 }
@@ -542,6 +602,8 @@ static int hdev_release(struct inode *inode, struct file *file)
 	struct kvirtio_hdev *hdev = file->private_data;
 	u16 q;
 
+	/* First: no vCPU reaches the device through KVM's buses after it. */
+	kvirtio_kvm_detach(hdev);
 	kvirtio_debugfs_remove(hdev);
 	mutex_lock(&kvirtio_devices_lock);
 	list_del(&hdev->node);
@@ -602,7 +664,7 @@ long kvirtio_create_device(const struct kvirtio_create_device __user *uarg)
 	struct file *file;
 	int ret, fd;
 
-	ret = get_arg(&args, sizeof(args), sizeof(args), uarg);
+	ret = kvirtio_get_arg(&args, sizeof(args), sizeof(args), uarg);
 	if (ret)
 		return ret;
 	ret = check_create_args(&args);
@@ -632,6 +694,7 @@ long kvirtio_create_device(const struct kvirtio_create_device __user *uarg)
 	hdev->mm = current->mm;
 	kvirtio_kmem_init(&hdev->mem, hdev->mm);
 	mutex_init(&hdev->lock);
+	mutex_init(&hdev->attach_lock);
 	INIT_LIST_HEAD(&hdev->node);
 	kvirtio_intx_init(hdev);
 	kvirtio_inline_init(hdev);

@@ -58,6 +58,7 @@ struct kvirtio_live_counters {
 	atomic_long_t file_async;	/* monotonic: of released blk devices */
 	atomic_long_t kick_fds;
 	atomic_long_t irq_fds;
+	atomic_long_t vm_attachments;	/* devices attached to a VM */
 };
 
 extern struct kvirtio_live_counters kvirtio_live;
@@ -87,6 +88,8 @@ struct kvirtio_hstats {
 	atomic64_t poll_hits;
 	atomic64_t inline_passes;
 	atomic64_t inline_handoffs;
+	atomic64_t direct_accesses;
+	atomic64_t direct_kicks;
 };
 
 /* ---- workers -------------------------------------------------------- */
@@ -267,6 +270,9 @@ const struct kvirtio_hdev_type *kvirtio_hdev_type_find(u32 type);
  * @dbg: debugfs directory
  * @file: the device's file (inline task_works hold references on it)
  * @inline_q: per-queue inline task_work state
+ * @attach_lock: serializes attaching to a VM (never held with @lock)
+ * @kvm_attach: the VM this device serves its BARs on (direct mode), or
+ *	NULL
  */
 struct kvirtio_hdev {
 	struct kvirtio_device *vdev;
@@ -287,6 +293,8 @@ struct kvirtio_hdev {
 	struct dentry *dbg;
 	struct file *file;
 	struct kvirtio_inline_q inline_q[KVIRTIO_MAX_QUEUES];
+	struct mutex attach_lock;	/* see @attach_lock above */
+	struct kvirtio_kvm_attach *kvm_attach;
 };
 
 long kvirtio_create_device(const struct kvirtio_create_device __user *uarg);
@@ -295,6 +303,19 @@ long kvirtio_hdev_ioctl(struct kvirtio_hdev *hdev, unsigned int cmd,
 ssize_t kvirtio_hdev_rw(struct kvirtio_hdev *hdev, char __user *buf,
 			size_t count, loff_t pos, bool write);
 struct kvirtio_hdev *kvirtio_hdev_from_file(struct file *file);
+int kvirtio_hdev_access(struct kvirtio_hdev *hdev, u64 index, u64 off,
+			u8 *data, u32 count, bool write);
+int kvirtio_hdev_direct_notify(struct kvirtio_hdev *hdev, u64 off, u32 len);
+int kvirtio_get_arg(void *dst, size_t size, size_t minsz,
+		    const void __user *uarg);
+
+/* ---- direct mode: BARs on KVM's buses (kvm_bus.c) --------------------- */
+
+struct kvirtio_kvm_attach;
+
+long kvirtio_kvm_attach_ioctl(struct kvirtio_hdev *hdev, void __user *uarg);
+void kvirtio_kvm_detach(struct kvirtio_hdev *hdev);
+bool kvirtio_kvm_attached(struct kvirtio_hdev *hdev);
 
 /* ---- debugfs -------------------------------------------------------- */
 

@@ -41,6 +41,8 @@ static int live_show(struct seq_file *m, void *v)
 	seq_printf(m, "workers %ld\n", atomic_long_read(&kvirtio_live.workers));
 	seq_printf(m, "kick_fds %ld\n", atomic_long_read(&kvirtio_live.kick_fds));
 	seq_printf(m, "irq_fds %ld\n", atomic_long_read(&kvirtio_live.irq_fds));
+	seq_printf(m, "vm_attachments %ld\n",
+		   atomic_long_read(&kvirtio_live.vm_attachments));
 	seq_printf(m, "inflight %llu\n", live_inflight());
 	return 0;
 }
@@ -77,6 +79,8 @@ void kvirtio_stats_fill(struct kvirtio_hdev *hdev, struct kvirtio_stats *st)
 	st->mapped_rings = READ_ONCE(hdev->mem.nr_maps);
 	st->inline_passes = atomic64_read(&s->inline_passes);
 	st->inline_handoffs = atomic64_read(&s->inline_handoffs);
+	st->direct_accesses = atomic64_read(&s->direct_accesses);
+	st->direct_kicks = atomic64_read(&s->direct_kicks);
 }
 
 static int dev_stats_show(struct seq_file *m, void *v)
@@ -96,6 +100,9 @@ static int dev_stats_show(struct seq_file *m, void *v)
 		   st.mapped_rings);
 	seq_printf(m, "inline_passes %llu\ninline_handoffs %llu\n",
 		   st.inline_passes, st.inline_handoffs);
+	seq_printf(m, "direct_accesses %llu\ndirect_kicks %llu\nvm_attached %d\n",
+		   st.direct_accesses, st.direct_kicks,
+		   kvirtio_kvm_attached(hdev));
 	seq_printf(m, "workers %u\n", READ_ONCE(hdev->workers.nr));
 	seq_printf(m, "worker_kind %s\n",
 		   kvirtio_workers_uses_vhost_task(&hdev->workers) ?

@@ -15,6 +15,7 @@
 /* Where a kick came from. */
 #define KVIRTIO_KICK_EVENTFD	0
 #define KVIRTIO_KICK_MMIO	1
+#define KVIRTIO_KICK_DIRECT	2	/* on KVM's bus (direct mode) */
 
 TRACE_EVENT(kvirtio_kick,
 	    TP_PROTO(int dev, u16 qid, int source),
@@ -28,7 +29,8 @@ TRACE_EVENT(kvirtio_kick,
 	    TP_printk("dev=%d q=%u source=%s", __entry->dev, __entry->qid,
 		      __print_symbolic(__entry->source,
 				       { KVIRTIO_KICK_EVENTFD, "eventfd" },
-				       { KVIRTIO_KICK_MMIO, "mmio" }))
+				       { KVIRTIO_KICK_MMIO, "mmio" },
+				       { KVIRTIO_KICK_DIRECT, "direct" }))
 );
 
 TRACE_EVENT(kvirtio_pop,

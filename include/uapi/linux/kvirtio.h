@@ -390,6 +390,9 @@ struct kvirtio_options {
  * @inline_passes: queues served in a kicking vCPU's thread
  * @inline_handoffs: inline passes that reached a bound and left the rest
  *	to the worker
+ * @direct_accesses: BAR accesses served in a vCPU's exit on KVM's bus
+ *	(KVIRTIO_DEVICE_ATTACH_VM), with no exit to the VMM
+ * @direct_kicks: notify writes taken on KVM's bus (also in @kicks)
  */
 struct kvirtio_stats {
 	__u32 argsz;
@@ -406,6 +409,8 @@ struct kvirtio_stats {
 	__u64 mapped_rings;
 	__u64 inline_passes;
 	__u64 inline_handoffs;
+	__u64 direct_accesses;
+	__u64 direct_kicks;
 };
 
 #define KVIRTIO_DEVICE_GET_STATS	_IO(KVIRTIO_TYPE, 0x15)
@@ -416,5 +421,46 @@ struct kvirtio_stats {
  * their power-on values.  Eventfds and the memory table stay.  No argument.
  */
 #define KVIRTIO_DEVICE_RESET		_IO(KVIRTIO_TYPE, 0x16)
+
+/**
+ * struct kvirtio_vm_attach - argument of KVIRTIO_DEVICE_ATTACH_VM
+ * @argsz: sizeof(struct kvirtio_vm_attach)
+ * @flags: must be 0
+ * @vm_fd: a KVM VM fd of the calling process; -1 detaches
+ * @reserved: must be 0
+ * @bar_addr: per BAR register index, where the guest placed the BAR (a
+ *	guest-physical address, or a port for an I/O BAR); 0: not placed,
+ *	not served on KVM's bus.  Only BAR0 (common config, ISR, device
+ *	config), the notify BAR and the port notify BAR (see struct
+ *	kvirtio_device_info) may be given; the MSI-X BAR stays with the VMM.
+ *
+ * "Direct mode": the device registers these ranges on KVM's MMIO and
+ * port buses, so the guest's accesses are served in its vCPU's exit,
+ * with no exit to the VMM.  For BAR0 that is the whole BAR; for the
+ * notify BARs, the notify area (one slot per queue).  Calling again with
+ * the same VM moves the ranges (the guest moved a BAR); a failed call
+ * leaves the previous placement in force.  The device holds a reference
+ * on the VM until it is detached or closed.
+ *
+ * Needs a KVM that exports kvm_io_bus_register_dev() and
+ * kvm_io_bus_unregister_dev() (Documentation/kvm-patch.rst); found at
+ * run time.  Errors: -EOPNOTSUPP without them (forward BAR accesses
+ * instead); -EBADF: @vm_fd is not open; -EINVAL: not a KVM VM fd, a
+ * non-zero @flags or @reserved, an address for another BAR, a BAR not
+ * aligned to its size, a range past the address space or two of the
+ * device's ranges overlapping; -EPERM: the VM belongs to another
+ * process; -EBUSY: attached to another VM (detach first); -EEXIST: a
+ * range overlaps another device on KVM's bus (an ioeventfd, another
+ * kvirtio device, KVM's own); -ENOSPC, -ENOMEM from KVM.
+ */
+struct kvirtio_vm_attach {
+	__u32 argsz;
+	__u32 flags;
+	__s32 vm_fd;
+	__u32 reserved;
+	__u64 bar_addr[6];
+};
+
+#define KVIRTIO_DEVICE_ATTACH_VM	_IO(KVIRTIO_TYPE, 0x17)
 
 #endif /* _UAPI_LINUX_KVIRTIO_H */
