@@ -70,7 +70,7 @@ if [ -n "$pkvm" ]; then
 fi
 cp "$E2E_KERNEL/boot/vmlinuz-$krel" "$root/l2/vmlinuz"
 cp "$E2E_OUT/l2-initrd.gz" "$root/l2/initrd.gz"
-for p in kvblk kvhold kvpriv kvprobe; do
+for p in kvblk kvdirect kvhold kvpriv kvprobe; do
 	cp "$E2E_BUILD/guest/$p" "$root/bin/"
 done
 # e2fsprogs' mke2fs (busybox has its own, without -O quota) makes the
