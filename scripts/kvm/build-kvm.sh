@@ -106,17 +106,18 @@ hver=$(headers_version "$hdir")
 # the testbed (its stamp is "linux-image-KREL=VERSION").
 ver=$(dpkg-query -W -f='${db:Status-Abbrev} ${Version}' "linux-image-$krel" \
 	2>/dev/null | sed -n 's/^ii *//p' || true)
-from="installed linux-image-$krel"
+from="installed package"
 if [ -z "$ver" ]; then
 	ver=$(sed -n "s/^linux-image-$krel=//p" "$KV_BUILD/e2e/kernel/.stamp" 2>/dev/null || true)
-	from="testbed's unpacked linux-image-$krel"
+	from="testbed's unpacked image"
 fi
 if [ -z "$ver" ]; then
 	ver=$hver
-	from="headers in $hdir (no linux-image-$krel installed or unpacked)"
+	from="headers; no linux-image-$krel is installed or unpacked"
 fi
 [ "$ver" = "$hver" ] ||
 	kv_die "linux-image-$krel is $ver ($from) but $hdir is $hver: the headers must match"
+kv_note "$krel is Debian $ver (from the $from)"
 
 # Everything the modules are made of; the same key means the same modules.
 key=$(printf '%s\n' "$krel" "$ver" "$(sha256sum < "$patch")" | sha256sum | cut -c1-16)
@@ -235,7 +236,7 @@ grep -qx '#define TRACE_INCLUDE_PATH .' "$m/trace.h" ||
 cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$hdir/.config")
 command -v "$cc" > /dev/null || kv_die "$cc (the kernel's compiler) missing: install gcc-12"
 
-kv_note "building kvm.ko and kvm-amd.ko for $krel with $cc ($KV_JOBS jobs; ~6 min on 2 cores); log $log"
+kv_note "building kvm.ko and kvm-amd.ko for $krel with $cc ($KV_JOBS jobs; about a minute on 2 cores); log $log"
 t0=$SECONDS
 {
 	echo "KREL $krel, Debian $ver, headers $hdir, patch $(basename "$patch")"
@@ -253,6 +254,8 @@ fi
 for ko in kvm kvm-amd; do
 	# What INSTALL_MOD_STRIP=1 does; BTF is not debug info and stays.
 	strip --strip-debug -o "$out/$ko.ko" "$m/$ko.ko"
+	echo "$ko.ko: $(du -k "$m/$ko.ko" | cut -f1) KiB with debug info, $(du -k "$out/$ko.ko" | cut -f1) KiB stripped" |
+		tee -a "$log"
 done
 cp "$m/Module.symvers" "$out/Module.symvers"
 verify

@@ -37,8 +37,10 @@ kvm_source_tarball()
 		rm -rf "$dl"
 		mkdir -p "$dl"
 		(cd "$dl" && apt-get download -q -o APT::Sandbox::User=root \
-			"$pkg=$ver") >&2 ||
+			"$pkg=$ver") >&2 || {
+			rm -rf "$dl"
 			kv_die "no $pkg=$ver in the archive (apt-cache madison $pkg lists what there is)"
+		}
 		deb=$(ls "$dl"/*.deb)
 		dpkg-deb --fsys-tarfile "$deb" |
 			tar -xO "./usr/src/$pkg.tar.xz" > "$tarball.tmp" ||
