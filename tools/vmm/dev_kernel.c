@@ -4,7 +4,10 @@
  * through libkvirtio: the VMM creates the device, hands over its memory
  * table, lets the library bind the kick and interrupt eventfds to KVM,
  * and forwards config space and BAR accesses that still exit to it
- * (configuration, never the data path).
+ * (configuration, never the data path).  With kvmbus=on (direct mode)
+ * the device serves BAR0 and its notify areas on KVM's buses itself, and
+ * only config space and the MSI-X BAR exit here; where KVM lacks the
+ * exports that takes, the device is forwarded as before.
  */
 #define _GNU_SOURCE	/* O_DIRECT */
 #include <errno.h>
@@ -21,6 +24,8 @@ struct kdev {
 	struct vmm_dev d;
 	struct kvirtio_dev *kv;
 	struct kvirtio_options opts;
+	bool kvm_bus;		/* direct mode wanted and not refused */
+	uint64_t placed[6];	/* BAR addresses given to the device */
 };
 
 static struct kvirtio_dev *kv_of(struct vmm_dev *d)
@@ -117,6 +122,39 @@ static int k_pio_notify_moved(struct vmm_dev *d, uint64_t base)
 	return ret;
 }
 
+/* Direct mode: give the device its BAR addresses (again after a move). */
+static void k_bars_moved(struct vmm_dev *d)
+{
+	struct kdev *k = d->priv;
+	uint64_t addr[6];
+	unsigned int b;
+	int ret;
+
+	if (!k->kvm_bus)
+		return;
+	for (b = 0; b < 6; b++)
+		addr[b] = (d->io_bars & (1U << b)) && !d->io_on ? 0 :
+			  d->bar_addr[b];
+	if (!memcmp(addr, k->placed, sizeof(addr)))
+		return;
+	ret = kvirtio_dev_place_direct(k->kv, addr);
+	if (!ret) {
+		memcpy(k->placed, addr, sizeof(addr));
+		return;
+	}
+	if (ret == -EOPNOTSUPP) {
+		k->kvm_bus = false;
+		fprintf(stderr, "vmm: %s: kvmbus=on: this KVM does not export kvm_io_bus_register_dev (Documentation/kvm-patch.rst); the VMM forwards BAR accesses\n",
+			d->name);
+		/* Put the ioeventfds back where the notify areas are now. */
+		d->notify_base = 0;
+		d->pio_notify_base = 0;
+		return;
+	}
+	fprintf(stderr, "vmm: %s: placing BARs on KVM's buses: %s\n", d->name,
+		strerror(-ret));
+}
+
 static void k_stop(struct vmm_dev *d)
 {
 	struct kdev *k = d->priv;
@@ -130,7 +168,7 @@ static void k_print_stats(struct vmm_dev *d)
 	static const char * const names[] = {
 		"requests", "bytes", "kicks", "interrupts", "errors",
 		"wakeups", "budget_exhausted", "poll_hits", "inline_passes",
-		"inline_handoffs",
+		"inline_handoffs", "direct_accesses", "direct_kicks",
 	};
 	unsigned long long v[ARRAY_SIZE(names)];
 	struct kvirtio_stats st;
@@ -147,6 +185,8 @@ static void k_print_stats(struct vmm_dev *d)
 	v[7] = st.poll_hits;
 	v[8] = st.inline_passes;
 	v[9] = st.inline_handoffs;
+	v[10] = st.direct_accesses;
+	v[11] = st.direct_kicks;
 	vmm_print_counters("  kernel", names, v, ARRAY_SIZE(names));
 }
 
@@ -159,6 +199,7 @@ static const struct vmm_dev_ops kernel_ops = {
 	.start = k_start,
 	.notify_moved = k_notify_moved,
 	.pio_notify_moved = k_pio_notify_moved,
+	.bars_moved = k_bars_moved,
 	.stop = k_stop,
 	.print_stats = k_print_stats,
 };
@@ -235,6 +276,7 @@ int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 		k->d.pio_notify_bar = info->pio_notify_bar;
 		k->d.pio_notify_off = info->pio_notify_offset;
 	}
+	k->kvm_bus = spec->kvm_bus;
 	k->d.msix_bar = info->msix_bar;
 	k->d.msix_table_off = info->msix_table_offset;
 	k->d.num_queues = info->num_queues;

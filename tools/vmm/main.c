@@ -46,6 +46,10 @@ static const char usage_text[] =
 "                      inline=on|off (serve a kick in the kicking vCPU's\n"
 "                      thread before it re-enters the guest; default: the\n"
 "                      module's inline_kicks, on)\n"
+"                      kvmbus=on|off (direct mode: the device serves BAR0\n"
+"                      and its notify areas on KVM's buses, no exit to\n"
+"                      the VMM; needs a KVM with patches/kvm, else falls\n"
+"                      back to forwarding; default off)\n"
 "  --stats             print exit and device counters at exit\n"
 "  --help              this text\n"
 "The guest stops the VM by rebooting (reboot=k, i8042 or 0xcf9 reset,\n"
@@ -182,6 +186,10 @@ static bool parse_common(const char *opt, struct vmm_dev_spec *s, char *tok)
 		s->pio_notify = true;
 	else if (!strcmp(tok, "notify=mmio"))
 		s->pio_notify = false;
+	else if (!strcmp(tok, "kvmbus=on"))
+		s->kvm_bus = true;
+	else if (!strcmp(tok, "kvmbus=off"))
+		s->kvm_bus = false;
 	else
 		return false;
 	return true;
@@ -191,8 +199,8 @@ static bool parse_common(const char *opt, struct vmm_dev_spec *s, char *tok)
 static void check_kernel_only(const char *opt, const struct vmm_dev_spec *s)
 {
 	if (!s->kernel && (s->poll_us >= 0 || s->worker_per_queue >= 0 ||
-			   s->inline_kicks >= 0))
-		usage_error("%s: poll=, workers= and inline= need backend=kernel",
+			   s->inline_kicks >= 0 || s->kvm_bus))
+		usage_error("%s: poll=, workers=, inline= and kvmbus= need backend=kernel",
 			    opt);
 }
 

@@ -109,6 +109,8 @@ static void refresh_bars(struct vmm_dev *d)
 			addr |= (uint64_t)d->ops->cfg_read(d, PCI_BAR0 + 4 * (i + 1), 4) << 32;
 		d->bar_addr[i] = addr;
 	}
+	if (d->mem_on && d->ops->bars_moved)
+		d->ops->bars_moved(d);
 	notify = d->bar_addr[d->notify_bar] + d->notify_off;
 	if (d->mem_on && d->bar_addr[d->notify_bar] &&
 	    notify != d->notify_base && d->ops->notify_moved)
@@ -380,6 +382,8 @@ bool vmm_pci_mmio(struct vmm *vmm, uint64_t addr, bool write, void *data,
 				continue;
 			off = addr - d->bar_addr[b];
 			atomic_fetch_add(&d->stats.mmio_exits, 1);
+			if (b == 0)
+				atomic_fetch_add(&d->stats.bar0_exits, 1);
 			/* A kick that no ioeventfd caught. */
 			if (write && b == d->notify_bar)
 				atomic_fetch_add(&d->stats.notify_exits, 1);
@@ -441,8 +445,8 @@ void vmm_pci_stop(struct vmm *vmm)
 void vmm_pci_print_stats(struct vmm *vmm)
 {
 	static const char * const names[] = {
-		"cfg_exits", "mmio_exits", "pio_exits", "route_updates",
-		"notify_exits",
+		"cfg_exits", "mmio_exits", "bar0_exits", "pio_exits",
+		"route_updates", "notify_exits",
 	};
 	unsigned int i;
 
@@ -452,6 +456,7 @@ void vmm_pci_print_stats(struct vmm *vmm)
 		unsigned long long v[ARRAY_SIZE(names)] = {
 			atomic_load(&d->stats.cfg_exits),
 			atomic_load(&d->stats.mmio_exits),
+			atomic_load(&d->stats.bar0_exits),
 			atomic_load(&d->stats.pio_exits),
 			atomic_load(&d->stats.route_updates),
 			atomic_load(&d->stats.notify_exits),

@@ -64,6 +64,8 @@ struct vmm_dev;
  * @notify_moved: the notify BAR moved to @base: move the ioeventfds
  * @pio_notify_moved: the port notify area moved to port @base (may be
  *	NULL without one)
+ * @bars_moved: the guest placed or moved BARs with memory decoding on
+ *	(bar_addr[] is current; called before @notify_moved; may be NULL)
  * @stop: stop the data path and free everything
  * @print_stats: --stats output of the backend
  */
@@ -80,6 +82,7 @@ struct vmm_dev_ops {
 	int (*start)(struct vmm_dev *d);
 	int (*notify_moved)(struct vmm_dev *d, uint64_t base);
 	int (*pio_notify_moved)(struct vmm_dev *d, uint64_t base);
+	void (*bars_moved)(struct vmm_dev *d);
 	void (*stop)(struct vmm_dev *d);
 	void (*print_stats)(struct vmm_dev *d);
 };
@@ -88,6 +91,7 @@ struct vmm_dev_ops {
 struct vmm_dev_stats {
 	atomic_ulong cfg_exits;		/* config space accesses (port I/O) */
 	atomic_ulong mmio_exits;	/* memory BAR accesses that exited to us */
+	atomic_ulong bar0_exits;	/* ... of them to BAR0: virtio config */
 	atomic_ulong pio_exits;		/* I/O BAR accesses that exited to us */
 	atomic_ulong route_updates;	/* MSI route reprogramming */
 	atomic_ulong notify_exits;	/* notify writes that exited (both kinds) */
@@ -211,6 +215,7 @@ struct vmm_dev_spec {
 	int worker_per_queue;	/* backend=kernel: -1: default */
 	int inline_kicks;	/* backend=kernel: 0/1, -1: module default */
 	bool pio_notify;	/* notify=pio: kicks by port I/O */
+	bool kvm_bus;		/* backend=kernel, kvmbus=on: direct mode */
 };
 
 struct vmm_cpu {
