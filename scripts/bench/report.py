@@ -12,6 +12,9 @@ Lines read (printed by scripts/bench/l1-init):
                                        uexits= irqs= secs=
   BENCH <round> <contender> stats: ...        (tools/vmm --stats)
   BENCH VM <round> <contender> rc=N cpus=C secs=S
+  BENCH <round> <contender> BENCH1 BOOT cpus=C secs=S bar0_exits=B
+                                       (VMM start to /dev/vda probed;
+                                       BAR0 accesses that reached tools/vmm)
   BENCH <round> <contender> FIO OK mode=M engine=E bs=B qd=Q n= mean_ns=
                                    p50_ns= p90_ns= p99_ns= p999_ns= min_ns=
                                    max_ns= iops=   (fio, scripts/bench/l2-init)
@@ -39,6 +42,8 @@ PER_IO = ['cpu_us_per_io', 'exits_per_io', 'uexits_per_io', 'irqs_per_io']
 VM_KEYS = ['guest_requests', 'guest_wakeups', 'guest_poll_hits']
 STATS = ['p50_ns', 'p99_ns', 'mean_ns', 'iops'] + PER_IO
 FLOOR = ('kernel', 'getid')
+# Direct mode against the same contender forwarding BAR0 to the VMM.
+FORWARDED = {'kdirect': 'kinline', 'kdirect-pio': 'kinline-pio'}
 FIO_KEYS = ['bs', 'qd', 'n', 'mean_ns', 'p50_ns', 'p90_ns', 'p99_ns',
             'p999_ns', 'min_ns', 'max_ns', 'iops']
 FIO_STATS = ['p50_ns', 'p90_ns', 'p99_ns', 'mean_ns', 'iops']
@@ -55,7 +60,7 @@ def mode_of(text):
 
 
 def parse(path):
-    ok, cdf, win, idle, vm, fio = {}, {}, {}, {}, {}, {}
+    ok, cdf, win, idle, vm, fio, boot = {}, {}, {}, {}, {}, {}, {}
     order = []
     with open(path, errors='replace') as f:
         for line in f:
@@ -79,6 +84,9 @@ def parse(path):
             elif rest.startswith('KVLAT CDF '):
                 f2 = rest.split()
                 cdf[(r, c, mode_of(rest))] = [int(x) for x in f2[3:]]
+            elif rest.startswith('BENCH1 BOOT '):
+                d = kv(rest)
+                boot.setdefault((c, int(d.get('cpus', 1))), []).append(d)
             elif rest.startswith('BENCH1 WIN '):
                 d = kv(rest)
                 d['win_secs'] = d.pop('secs', None)
@@ -106,7 +114,31 @@ def parse(path):
         e = idle.get((r, c, d.get('cpus')), {})
         for k in COUNTS:
             d['idle_' + k] = e.get(k)
-    return ok, cdf, win, vm, fio, order
+    return ok, cdf, win, vm, fio, order, boot
+
+
+def boot_report(boot, order):
+    """Markdown lines: boot time and BAR0 exits of the one-vCPU guests."""
+    rows = {}
+    for c in order:
+        bs = boot.get((c, 1), [])
+        if bs:
+            b0 = [b['bar0_exits'] for b in bs if 'bar0_exits' in b]
+            rows[c] = (len(bs), med([b['secs'] for b in bs]),
+                       med(b0) if b0 else None)
+    if not rows:
+        return []
+    lines = ['', 'Boot (one vCPU): from the VMM\'s start to /dev/vda probed in '
+             'the guest; BAR0 exits: virtio config accesses that exited to '
+             'tools/vmm during that guest\'s life (medians over rounds):', '',
+             '| contender | rounds | boot s | BAR0 exits | boot / forwarded |',
+             '|---|---:|---:|---:|---:|']
+    for c, (n, secs, b0) in rows.items():
+        fwd = rows.get(FORWARDED.get(c))
+        lines.append('| %s | %d | %s | %s | %s |' % (
+            c, n, fmt(secs, 2), fmt(b0, 0),
+            fmt(ratio(secs, fwd[1]), 2) if fwd else '-'))
+    return lines
 
 
 def per_io(w, n):
@@ -141,7 +173,7 @@ def main():
     ap.add_argument('--no-plot', action='store_true')
     ap.add_argument('log')
     a = ap.parse_args()
-    ok, cdf, win, vm, fio, order = parse(a.log)
+    ok, cdf, win, vm, fio, order, boot = parse(a.log)
     if not ok and not fio:
         print('report: no kvlat or fio result in', a.log, file=sys.stderr)
         return 1
@@ -246,7 +278,15 @@ def main():
              'Nested under QEMU TCG: compare ratios within this run only.  '
              'A "-pio" contender kicks by port I/O and is compared with '
              'qemu-pio and user-pio when they ran; the others kick by MMIO.', '']
-    for c in ('kernel', 'kinline', 'kinline-pio'):
+    for c, base in FORWARDED.items():
+        for m in modes:
+            k, f = get(c, m, 'p50_ns'), get(base, m, 'p50_ns')
+            if k is None or f is None or m == FLOOR[1]:
+                continue
+            notes.append('%s %s: p50 / %s (forwarded) %s, IOPS / %s %s' % (
+                c, m, base, fmt(ratio(k, f), 2), base,
+                fmt(ratio(get(c, m, 'iops'), get(base, m, 'iops')), 2)))
+    for c in ('kernel', 'kinline', 'kinline-pio', 'kdirect', 'kdirect-pio'):
         for m in modes:
             k = get(c, m, 'p50_ns')
             if k is None or qd[m] != 1 or m == FLOOR[1]:
@@ -257,7 +297,8 @@ def main():
                 peer(c, 'user'),
                 fmt(ratio(k, get(peer(c, 'user'), m, 'p50_ns')), 2),
                 fmt(ratio(k, floor), 2)))
-    table = '\n'.join(lines + notes) + '\n' if ok else ''
+    table = '\n'.join(lines + notes + boot_report(boot, order)) + '\n' \
+        if ok else ''
     table += fio_report(fio, win, order, get, a.out)
     with open(os.path.join(a.out, 'table.md'), 'w') as f:
         f.write(table)

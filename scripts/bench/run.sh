@@ -8,9 +8,13 @@
 #   scripts/bench/run.sh [options]
 #
 #   --contenders LIST  comma-separated, in this order per round
-#                      (default kernel,kinline,kinline-pio,kpoll,user,
-#                      user-pio,qemu,qemu-pio,qsd; "-pio": port I/O notify,
-#                      the others MMIO notify)
+#                      (default kernel,kinline,kinline-pio,kdirect,
+#                      kdirect-pio,kpoll,user,user-pio,qemu,qemu-pio,qsd;
+#                      "-pio": port I/O notify, the others MMIO notify;
+#                      kdirect: kinline in direct mode, BAR0 and notify on
+#                      KVM's buses.  L1 always runs kvm.ko rebuilt with
+#                      patches/kvm, which only adds two exports, so every
+#                      contender runs on the same KVM)
 #   --no-qemu          leave QEMU and qemu-storage-daemon out of L1 and
 #                      drop the "qemu", "qemu-pio" and "qsd" (vhost-user-blk)
 #                      contenders
@@ -54,7 +58,7 @@ OUT=$KV_ROOT/.build/bench
 export E2E_BUILD=$OUT/e2e
 . "$KV_ROOT/scripts/e2e/common.sh"
 
-cont=kernel,kinline,kinline-pio,kpoll,user,user-pio,qemu,qemu-pio,qsd with_qemu=1 rounds=3 n=10000 warm=200
+cont=kernel,kinline,kinline-pio,kdirect,kdirect-pio,kpoll,user,user-pio,qemu,qemu-pio,qsd with_qemu=1 rounds=3 n=10000 warm=200
 modes=read,write,getid,read-qd16,write-qd16 mq=16 poll=1000 timeout=
 build=1 report_only=0 prof=kinline,kinline-pio,user,qemu profn=2000 fio=0
 pollq=0
@@ -149,7 +153,7 @@ if [ $build -eq 1 ]; then
 		cp "$KV_ROOT/.build/e2e/download/"*.deb "$E2E_BUILD/download/" 2>/dev/null
 	fi
 	"$E2E_DIR/fetch.sh" || exit 1
-	opts=()
+	opts=(--patched-kvm)
 	[ $with_qemu -eq 1 ] && opts+=(--with-qemu)
 	"$E2E_DIR/l1-initramfs.sh" "${opts[@]}" || exit 1
 
@@ -184,7 +188,7 @@ if [ $build -eq 1 ]; then
 	cat "$E2E_OUT/l2-initrd.gz" "$OUT/l2-overlay.gz" > "$ov/bench/l2-initrd.gz"
 	e2e_say "bench L2 initramfs: $(du -k "$ov/bench/l2-initrd.gz" | cut -f1) KiB"
 	e2e_pack "$ov" "$OUT/l1-overlay.gz"
-	cat "$E2E_OUT/l1-initrd.gz" "$OUT/l1-overlay.gz" > "$OUT/l1-initrd.gz"
+	cat "$E2E_OUT/l1-initrd-pkvm.gz" "$OUT/l1-overlay.gz" > "$OUT/l1-initrd.gz"
 fi
 krel=$(e2e_krel)
 kernel=$E2E_KERNEL/boot/vmlinuz-$krel

@@ -27,10 +27,13 @@
  * VFIO does) and on kvm.ko (symbol_get()) while attached, so the VM and
  * KVM outlive the registrations.  Detach, called at release before
  * anything else, unregisters: after kvm_io_bus_unregister_dev() returns,
- * no handler runs (KVM waits for its SRCU).  KVM calls a range's
- * destructor from unregister (or for every device when it fails to
- * shrink the bus): the ranges live in the attachment, so the destructor
- * only records that KVM let go.
+ * no handler runs (KVM waits for its SRCU).  Whether KVM calls a range's
+ * destructor differs: 6.12 calls it from a successful unregister, 6.1
+ * does not; when KVM fails to shrink a bus it drops the whole bus and
+ * calls the destructors of the devices left on it (6.12: all; 6.1: all
+ * but the caller's).  So the ranges live in the attachment, the
+ * destructor only records that KVM let go, and unregister_all() clears
+ * the same flag itself.
  */
 #include <linux/file.h>
 #include <linux/module.h>
