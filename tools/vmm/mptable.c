@@ -2,14 +2,35 @@
 /*
  * Intel MultiProcessor Specification 1.4 table: how a Linux guest without
  * ACPI finds its CPUs (local APIC ids 0..N-1), the I/O APIC (id N, at
- * 0xfec00000) and the ISA interrupt wiring.  The floating pointer and the
- * configuration table sit at 0xf0000, inside the BIOS area that the e820
- * map reserves and that Linux scans.  PCI functions use MSI-X only, so no
- * PCI interrupt entries are listed.
+ * 0xfec00000) and the ISA and PCI interrupt wiring.  The floating pointer
+ * and the configuration table sit at 0xf0000, inside the BIOS area that
+ * the e820 map reserves and that Linux scans.
+ *
+ * Buses: PCI is MP bus 0 and ISA bus 1.  Linux looks a PCI function's
+ * INTx up by its PCI bus number as an MP bus id
+ * (IO_APIC_get_PCI_irq_vector()), so the PCI bus's id must be 0.
+ *
+ * PCI INTx (a guest booted with pci=nomsi, or any driver without MSI-X):
+ * INT A of slot s (source bus IRQ s << 2 | 0) is wired to I/O APIC pin
+ * 16 + (s - 1) % 8, level-triggered, active low:
+ *
+ *	slot	01 02 03 04 05 06 07 08 09 .. 16
+ *	pin	16 17 18 19 20 21 22 23 16 .. 23
+ *
+ * Pins 16-23 are free of ISA interrupts; slots 9-16 share them (PCI
+ * interrupts are shareable, level-triggered lines).  KVM's default
+ * routing, which the VMM installs again with every MSI route
+ * (kvirtio_kvm_irqchip_routes()), makes GSI n I/O APIC pin n for all 24
+ * pins; MSI routes take GSIs from 24 on (msi.c), so they never land on
+ * these pins.  Each function's Interrupt Line register holds the same
+ * number (msi.c writes it, as firmware would).  The functions are the
+ * --rng and --blk devices in command-line order from slot 1 (pci.c),
+ * which is all this table needs to know before they exist.
  */
 #include <errno.h>
 #include <string.h>
 
+#include "intx.h"
 #include "vmm.h"
 
 #define MPF_SIG		"_MP_"
@@ -20,6 +41,10 @@
 
 enum { MP_PROC, MP_BUS, MP_IOAPIC, MP_INTSRC, MP_LINTSRC };
 enum { MP_INT = 0, MP_NMI = 1, MP_EXTINT = 3 };
+enum { MP_BUS_PCI_ID = 0, MP_BUS_ISA_ID = 1 };
+/* struct mpc_int.flags: polarity bits 1:0, trigger mode bits 3:2. */
+#define MP_IRQ_ACTIVE_LOW	0x3
+#define MP_IRQ_LEVEL		(0x3 << 2)
 
 struct mpf {
 	char sig[4];
@@ -97,7 +122,7 @@ int vmm_mptable_build(struct vmm *vmm)
 	struct mpc *mpc = (struct mpc *)(base + sizeof(*mpf));
 	uint8_t *p = (uint8_t *)(mpc + 1);
 	uint8_t ioapic_id = vmm->ncpus;
-	unsigned int i, count = 0;
+	unsigned int i, slot, count = 0;
 
 	if (!base)
 		return -ENOMEM;
@@ -115,12 +140,12 @@ int vmm_mptable_build(struct vmm *vmm)
 		p += sizeof(*c);
 		count++;
 	}
-	{
+	for (i = 0; i < 2; i++) {
 		struct mpc_bus *b = (struct mpc_bus *)p;
 
 		b->type = MP_BUS;
-		b->id = 0;
-		memcpy(b->name, "ISA   ", 6);
+		b->id = i ? MP_BUS_ISA_ID : MP_BUS_PCI_ID;
+		memcpy(b->name, i ? "ISA   " : "PCI   ", 6);
 		p += sizeof(*b);
 		count++;
 	}
@@ -141,10 +166,24 @@ int vmm_mptable_build(struct vmm *vmm)
 
 		in->type = MP_INTSRC;
 		in->irqtype = MP_INT;
-		in->srcbus = 0;
+		in->srcbus = MP_BUS_ISA_ID;
 		in->srcirq = i;
 		in->dst = ioapic_id;
 		in->dstirq = i;
+		p += sizeof(*in);
+		count++;
+	}
+	/* INT A of each device's slot; the host bridge (slot 0) has none. */
+	for (slot = 1; slot <= vmm->nspecs; slot++) {
+		struct mpc_int *in = (struct mpc_int *)p;
+
+		in->type = MP_INTSRC;
+		in->irqtype = MP_INT;
+		in->flags = MP_IRQ_ACTIVE_LOW | MP_IRQ_LEVEL;
+		in->srcbus = MP_BUS_PCI_ID;
+		in->srcirq = slot << 2 | 0;
+		in->dst = ioapic_id;
+		in->dstirq = vmm_pci_intx_gsi(slot);
 		p += sizeof(*in);
 		count++;
 	}
@@ -153,7 +192,7 @@ int vmm_mptable_build(struct vmm *vmm)
 
 		l->type = MP_LINTSRC;
 		l->irqtype = i ? MP_NMI : MP_EXTINT;
-		l->srcbus = 0;
+		l->srcbus = MP_BUS_ISA_ID;
 		l->srcirq = 0;
 		l->dst = 0xff;
 		l->dstirq = i;

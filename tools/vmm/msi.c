@@ -7,6 +7,11 @@
  * x86 irqchip pins first, then every programmed vector.  Masking is the
  * device model's business (it holds a masked vector's message pending and
  * never signals the eventfd), so a route only follows address and data.
+ *
+ * INTx: a function's INT A is the I/O APIC pin the MP table gives its
+ * slot (mptable.c), a GSI below 24 that the irqchip routes above always
+ * cover.  The backend raises it: backend=kernel through a resampling
+ * irqfd (kvirtio_dev_attach_intx()), backend=user with KVM_IRQ_LINE.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,12 +20,41 @@
 #include <sys/ioctl.h>
 
 #include "../lib/libkvirtio.h"
+#include "intx.h"
 #include "vmm.h"
 
-/* Give @d its GSIs: gsi_base .. gsi_base + num_msix - 1. */
+#define PCI_INTERRUPT_LINE	0x3c
+#define PCI_INTERRUPT_PIN	0x3d
+
+/* MSI GSIs above every irqchip pin; INTx pins on the I/O APIC's. */
+_Static_assert(VMM_GSI_MSI_BASE >= VMM_IRQCHIP_PINS,
+	       "MSI GSIs would collide with irqchip pins");
+_Static_assert(VMM_PCI_INTX_PIN0 >= 16 &&
+	       VMM_PCI_INTX_PIN0 + VMM_PCI_INTX_PINS <= VMM_IRQCHIP_PINS,
+	       "PCI INTx pins must be non-ISA I/O APIC pins");
+
+/*
+ * The INTx pin of @d's slot, written to its Interrupt Line register as
+ * firmware does: the guest reads there what the MP table says.
+ */
+static void intx_line(struct vmm_dev *d)
+{
+	pthread_mutex_lock(&d->lock);
+	if (d->ops->cfg_read(d, PCI_INTERRUPT_PIN, 1) & 0xff)
+		d->ops->cfg_write(d, PCI_INTERRUPT_LINE, 1,
+				  vmm_pci_intx_gsi(d->slot));
+	pthread_mutex_unlock(&d->lock);
+}
+
+/*
+ * Give @d its GSIs: gsi_base .. gsi_base + num_msix - 1 for its MSI-X
+ * vectors; its INT A has its slot's (intx.h).
+ */
 int vmm_msi_alloc(struct vmm_dev *d)
 {
 	struct vmm *vmm = d->vmm;
+
+	intx_line(d);
 
 	d->msi_addr = calloc(d->num_msix ? d->num_msix : 1,
 			     sizeof(*d->msi_addr));
