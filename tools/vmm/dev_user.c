@@ -6,7 +6,8 @@
  * The data path is the one a good userspace VMM uses: each queue's notify
  * address is a KVM ioeventfd, the worker sleeps in epoll on those
  * eventfds and each MSI-X vector is an eventfd bound to a GSI with
- * KVM_IRQFD, so a request costs no exit to the VMM's vCPU threads.  Config
+ * KVM_IRQFD, so a request costs no exit to the VMM's vCPU threads (INTx,
+ * for guests without MSI-X, is a KVM_IRQ_LINE level instead).  Config
  * space and BAR 0 accesses still exit and call the transport directly.
  * Only the place of the backend differs from backend=kernel.
  *
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,6 +36,7 @@
 #include "backend/pci_user.h"
 
 #include "../lib/libkvirtio.h"
+#include "intx.h"
 #include "vmm.h"
 
 #define WAKE_TAG		0xffffffffU
@@ -59,6 +62,7 @@ struct udev {
 	atomic_ulong kicks;
 	atomic_ulong wakeups;
 	atomic_ulong irqs;
+	atomic_ulong intx_lines;
 	atomic_ulong errors;
 };
 
@@ -153,11 +157,45 @@ static void u_msix(struct kvirtio_pci *vp, u16 vector)
 	signal_fd(u->irq_fds[vector]);
 }
 
+static const struct vmm_dev_ops user_ops;
+
+/* Orders KVM_IRQ_LINE calls: the last one says the current level. */
+static pthread_mutex_t intx_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * INT A is a level on the slot's I/O APIC pin (mptable.c), held with
+ * KVM_IRQ_LINE: KVM delivers it again after the guest's EOI while it
+ * stays high, and the guest lowers it by reading ISR.  Two changes may
+ * arrive here in either order from different threads, so @level is not
+ * trusted: the line is set from the current levels of every
+ * backend=user function on the pin (slots 9-16 share pins with 1-8, and
+ * KVM_IRQ_LINE has one level per pin for all of userspace).
+ */
 static void u_intx(struct kvirtio_pci *vp, bool level)
 {
-	/* The MP table lists no PCI INTx: MSI-X only. */
-	(void)vp;
+	struct udev *u = vp->host_priv;
+	struct vmm *vmm = u->d.vmm;
+	struct kvm_irq_level line = { 0 };
+	unsigned int i;
+
 	(void)level;
+	if (!u->d.slot)
+		return;		/* not on the bus yet */
+	line.irq = vmm_pci_intx_gsi(u->d.slot);
+	pthread_mutex_lock(&intx_lock);
+	for (i = 0; i < vmm->ndevs && !line.level; i++) {
+		struct vmm_dev *d = vmm->devs[i];
+		struct udev *other = d->priv;
+
+		if (d->ops == &user_ops &&
+		    vmm_pci_intx_gsi(d->slot) == line.irq)
+			line.level = kvirtio_pci_intx_level(&other->vp);
+	}
+	if (ioctl(vmm->vm_fd, KVM_IRQ_LINE, &line) < 0)
+		atomic_fetch_add(&u->errors, 1);
+	else
+		atomic_fetch_add(&u->intx_lines, 1);
+	pthread_mutex_unlock(&intx_lock);
 }
 
 static const struct kvirtio_pci_host_ops user_pci_ops = {
@@ -441,10 +479,12 @@ static void u_print_stats(struct vmm_dev *d)
 {
 	static const char * const worker_names[] = {
 		"worker_wakeups", "kick_eventfds", "msix_signals", "errors",
+		"intx_lines",
 	};
 	static const char * const pci_names[] = {
 		"kicks", "kicks_ignored", "irq_msix", "irq_pending",
 		"irq_suppressed", "irq_no_vector", "bad_access", "resets",
+		"irq_intx",
 	};
 	static const char * const queue_names[] = {
 		"chains", "used", "notifies", "suppressed", "errors",
@@ -454,12 +494,13 @@ static void u_print_stats(struct vmm_dev *d)
 	unsigned long long w[ARRAY_SIZE(worker_names)] = {
 		atomic_load(&u->wakeups), atomic_load(&u->kicks),
 		atomic_load(&u->irqs), atomic_load(&u->errors),
+		atomic_load(&u->intx_lines),
 	};
 	unsigned long long p[ARRAY_SIZE(pci_names)] = {
 		atomic64_read(&ps->kicks), atomic64_read(&ps->kicks_ignored),
 		ps->irq_msix, ps->irq_pending,
 		ps->irq_suppressed, ps->irq_no_vector, ps->bad_access,
-		ps->resets,
+		ps->resets, ps->irq_intx,
 	};
 	char what[24];
 	unsigned int q;
