@@ -13,6 +13,17 @@ extern uint32_t irq_count3;
 void irq_entry(void);
 void irq_entry2(void);
 void irq_entry3(void);
+/*
+ * INTx: interrupts taken on IRQ_VECTOR_INTX; the handler reads the byte
+ * at intx_isr (the device's ISR, lowering its level) and ORs it into
+ * intx_isr_seen, except while intx_keep is non-zero: it then only
+ * decrements intx_keep.  EOI either way.
+ */
+extern uint32_t intx_count;
+extern uintptr_t intx_isr;
+extern uint32_t intx_isr_seen;
+extern uint32_t intx_keep;
+void irq_entry_intx(void);
 /* The C test, called with the zero page that the VMM passed in %rsi. */
 void selftest_main(const uint8_t *zero_page);
 

@@ -33,7 +33,7 @@ entry64:
 1:	hlt
 	jmp	1b
 
-/* MSI handlers: count, EOI the local APIC, return. */
+/* Interrupt handlers: count, EOI the local APIC, return. */
 	.globl	irq_entry
 irq_entry:
 	lock incl irq_count(%rip)
@@ -42,6 +42,21 @@ irq_entry:
 	.globl	irq_entry3
 irq_entry3:
 	lock incl irq_count3(%rip)
+	jmp	irq_eoi
+
+	/* INTx: read ISR (the level drops) unless intx_keep says not yet. */
+	.globl	irq_entry_intx
+irq_entry_intx:
+	lock incl intx_count(%rip)
+	cmpl	$0, intx_keep(%rip)
+	je	1f
+	decl	intx_keep(%rip)
+	jmp	irq_eoi
+1:	pushq	%rax
+	movq	intx_isr(%rip), %rax
+	movzbl	(%rax), %eax
+	orl	%eax, intx_isr_seen(%rip)
+	popq	%rax
 	jmp	irq_eoi
 
 	.globl	irq_entry2
@@ -65,6 +80,19 @@ irq_count2:
 	.globl	irq_count3
 irq_count3:
 	.long	0
+	.globl	intx_count
+intx_count:
+	.long	0
+	.globl	intx_isr_seen
+intx_isr_seen:
+	.long	0
+	.globl	intx_keep
+intx_keep:
+	.long	0
+	.balign	8
+	.globl	intx_isr
+intx_isr:
+	.quad	0
 	.balign	16
 	.space	16384
 stack_top:
