@@ -27,6 +27,10 @@ struct kvirtio_dev {
 	int vm_fd;
 	uint64_t notify_bar_gpa;	/* 0: kick eventfds not in KVM */
 	uint16_t pio_notify_port;	/* 0: no port I/O kick eventfds */
+	bool direct;			/* BARs on KVM's buses (no ioeventfds) */
+	int intx_trigger;		/* INTx eventfds, -1: none */
+	int intx_resample;
+	uint32_t intx_gsi;
 	uint32_t gsi_base;
 	int *kick_fds;
 	int *irq_fds;
@@ -228,6 +232,8 @@ int kvirtio_dev_create(int ctl_fd, struct kvirtio_create_device *arg,
 	}
 	dev->fd = fd;
 	dev->vm_fd = -1;
+	dev->intx_trigger = -1;
+	dev->intx_resample = -1;
 	dev->info.argsz = sizeof(dev->info);
 	if (ioctl(fd, KVIRTIO_DEVICE_GET_INFO, &dev->info) < 0) {
 		ret = -errno;
@@ -364,12 +370,36 @@ static int set_irq_fd(struct kvirtio_dev *dev, unsigned int v, int fd)
 	return ioctl(dev->fd, KVIRTIO_DEVICE_SET_IRQ_FD, &a) < 0 ? -errno : 0;
 }
 
+static void intx_detach(struct kvirtio_dev *dev, int vm_fd);
+static int attach_vm(struct kvirtio_dev *dev, int vm_fd,
+		     const uint64_t *bar_addr)
+{
+	struct kvirtio_vm_attach a = { .argsz = sizeof(a), .vm_fd = vm_fd };
+	unsigned int b;
+
+	/* Only the BARs the device serves on KVM's buses; never MSI-X. */
+	for (b = 0; bar_addr && b < 6; b++)
+		if (b == 0 || b == dev->info.notify_bar ||
+		    ((dev->info.flags & KVIRTIO_INFO_F_PIO_NOTIFY) &&
+		     b == dev->info.pio_notify_bar))
+			a.bar_addr[b] = bar_addr[b];
+	return ioctl(dev->fd, KVIRTIO_DEVICE_ATTACH_VM, &a) < 0 ? -errno : 0;
+}
+
+static void direct_detach(struct kvirtio_dev *dev)
+{
+	attach_vm(dev, -1, NULL);
+	dev->direct = false;
+}
+
 static void detach(struct kvirtio_dev *dev)
 {
 	unsigned int i;
 
 	if (dev->vm_fd < 0)
 		return;
+	if (dev->direct)
+		direct_detach(dev);
 	if (dev->notify_bar_gpa)
 		kicks_to_kvm(dev, dev->notify_bar_gpa, false, false);
 	if (dev->pio_notify_port)
@@ -392,6 +422,7 @@ static void detach(struct kvirtio_dev *dev)
 	free(dev->irq_fds);
 	dev->kick_fds = NULL;
 	dev->irq_fds = NULL;
+	intx_detach(dev, dev->vm_fd);
 	dev->notify_bar_gpa = 0;
 	dev->pio_notify_port = 0;
 	dev->vm_fd = -1;
@@ -463,6 +494,8 @@ int kvirtio_dev_move_notify(struct kvirtio_dev *dev, uint64_t notify_bar_gpa)
 
 	if (dev->vm_fd < 0)
 		return -ENOTCONN;
+	if (dev->direct)
+		return 0;	/* the device serves the notify area itself */
 	if (notify_bar_gpa == dev->notify_bar_gpa)
 		return 0;
 	if (dev->notify_bar_gpa)
@@ -484,6 +517,8 @@ int kvirtio_dev_move_pio_notify(struct kvirtio_dev *dev, uint16_t port)
 		return -ENOTCONN;
 	if (!(dev->info.flags & KVIRTIO_INFO_F_PIO_NOTIFY))
 		return -EOPNOTSUPP;
+	if (dev->direct)
+		return 0;
 	if (port == dev->pio_notify_port)
 		return 0;
 	if (dev->pio_notify_port)
@@ -495,6 +530,39 @@ int kvirtio_dev_move_pio_notify(struct kvirtio_dev *dev, uint16_t port)
 	if (!ret)
 		dev->pio_notify_port = port;
 	return ret;
+}
+
+int kvirtio_dev_place_direct(struct kvirtio_dev *dev, const uint64_t *bar_addr)
+{
+	uint64_t notify = dev->notify_bar_gpa;
+	uint16_t port = dev->pio_notify_port;
+	int ret;
+
+	if (dev->vm_fd < 0)
+		return -ENOTCONN;
+	/* KVM would refuse ranges that its ioeventfds overlap (-EEXIST). */
+	if (notify)
+		kicks_to_kvm(dev, notify, false, false);
+	if (port)
+		kicks_to_kvm(dev, port, true, false);
+	dev->notify_bar_gpa = 0;
+	dev->pio_notify_port = 0;
+	ret = attach_vm(dev, dev->vm_fd, bar_addr);
+	if (!ret) {
+		dev->direct = true;
+		return 0;
+	}
+	/* Forwarding goes on, with its kicks where they were. */
+	if (notify && !kicks_to_kvm(dev, notify, false, true))
+		dev->notify_bar_gpa = notify;
+	if (port && !kicks_to_kvm(dev, port, true, true))
+		dev->pio_notify_port = port;
+	return ret;
+}
+
+bool kvirtio_dev_is_direct(const struct kvirtio_dev *dev)
+{
+	return dev->direct;
 }
 
 /*
@@ -592,4 +660,81 @@ void kvirtio_dev_destroy(struct kvirtio_dev *dev)
 	detach(dev);
 	close(dev->fd);
 	free(dev);
+}
+
+/* ---- INTx ------------------------------------------------------------- */
+
+static int set_intx_fds(struct kvirtio_dev *dev, int fd, int resample_fd)
+{
+	struct kvirtio_irq_fd a = {
+		.argsz = sizeof(a), .type = KVIRTIO_IRQ_INTX, .index = 0,
+		.fd = fd, .resample_fd = resample_fd,
+	};
+
+	return ioctl(dev->fd, KVIRTIO_DEVICE_SET_IRQ_FD, &a) < 0 ? -errno : 0;
+}
+
+/* KVM_IRQFD of the pair: level-triggered, deasserted and resampled on EOI. */
+static int intx_irqfd(struct kvirtio_dev *dev, int vm_fd, bool assign)
+{
+	struct kvm_irqfd irqfd = {
+		.fd = dev->intx_trigger,
+		.gsi = dev->intx_gsi,
+		.flags = assign ? KVM_IRQFD_FLAG_RESAMPLE :
+				  KVM_IRQFD_FLAG_DEASSIGN,
+		.resamplefd = assign ? dev->intx_resample : 0,
+	};
+
+	return ioctl(vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+}
+
+static void intx_close(struct kvirtio_dev *dev)
+{
+	if (dev->intx_trigger >= 0)
+		close(dev->intx_trigger);
+	if (dev->intx_resample >= 0)
+		close(dev->intx_resample);
+	dev->intx_trigger = -1;
+	dev->intx_resample = -1;
+}
+
+int kvirtio_dev_attach_intx(struct kvirtio_dev *dev, uint32_t gsi)
+{
+	int ret;
+
+	if (dev->vm_fd < 0)
+		return -ENOTCONN;
+	if (!(dev->info.flags & KVIRTIO_INFO_F_INTX))
+		return -EOPNOTSUPP;
+	if (dev->intx_trigger >= 0)
+		return -EBUSY;
+	dev->intx_gsi = gsi;
+	dev->intx_trigger = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	dev->intx_resample = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (dev->intx_trigger < 0 || dev->intx_resample < 0) {
+		ret = -errno;
+		intx_close(dev);
+		return ret;
+	}
+	ret = intx_irqfd(dev, dev->vm_fd, true);
+	if (ret) {
+		intx_close(dev);
+		return ret;
+	}
+	ret = set_intx_fds(dev, dev->intx_trigger, dev->intx_resample);
+	if (ret) {
+		intx_irqfd(dev, dev->vm_fd, false);
+		intx_close(dev);
+	}
+	return ret;
+}
+
+/* From detach(): the device first (it stops signalling), then KVM. */
+static void intx_detach(struct kvirtio_dev *dev, int vm_fd)
+{
+	if (dev->intx_trigger < 0)
+		return;
+	set_intx_fds(dev, -1, -1);
+	intx_irqfd(dev, vm_fd, false);
+	intx_close(dev);
 }

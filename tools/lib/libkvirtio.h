@@ -223,6 +223,27 @@ int kvirtio_dev_move_notify(struct kvirtio_dev *dev, uint64_t notify_bar_gpa);
 int kvirtio_dev_move_pio_notify(struct kvirtio_dev *dev, uint16_t port);
 
 /**
+ * kvirtio_dev_place_direct() - serve BAR0 and the notify areas in KVM
+ * @dev: an attached device (kvirtio_dev_attach_kvm())
+ * @bar_addr: six BAR addresses, by BAR register index, where the guest
+ *	placed them (0: not placed); only BAR0 and the notify BARs are used
+ *
+ * Direct mode (KVIRTIO_DEVICE_ATTACH_VM): the device registers BAR0 and
+ * its notify areas on KVM's buses, so those guest accesses no longer exit
+ * to the VMM, and the library drops its notify ioeventfds (the device
+ * takes the notify writes itself).  Call it again whenever the guest
+ * moves one of these BARs.  The MSI-X BAR stays with the VMM.
+ * Return: 0; -EOPNOTSUPP when KVM lacks the exports (the device goes on
+ * being forwarded, its ioeventfds in place; see
+ * Documentation/kvm-patch.rst); or another negative errno of the ioctl,
+ * the previous placement then standing.
+ */
+int kvirtio_dev_place_direct(struct kvirtio_dev *dev, const uint64_t *bar_addr);
+
+/* kvirtio_dev_is_direct() - whether kvirtio_dev_place_direct() succeeded */
+bool kvirtio_dev_is_direct(const struct kvirtio_dev *dev);
+
+/**
  * kvirtio_dev_msix_entry() - read one MSI-X vector from the device
  * @dev: the device
  * @vec: vector, < info->num_msix
@@ -261,6 +282,27 @@ int kvirtio_dev_msix_entry(struct kvirtio_dev *dev, uint16_t vec,
  */
 int kvirtio_dev_msix_route(struct kvirtio_dev *dev, uint16_t vec,
 			   struct kvm_irq_routing_entry *e);
+
+/**
+ * kvirtio_dev_attach_intx() - connect the device's INT A through KVM
+ * @dev: a device attached with kvirtio_dev_attach_kvm()
+ * @gsi: the GSI of the I/O APIC pin the VMM's firmware tables (MP table,
+ *	ACPI _PRT) give the function's INT A, routed to that pin (KVM's
+ *	default routing, kvirtio_kvm_irqchip_routes(), has GSI n on pin n)
+ *
+ * For a guest without MSI-X (Linux with pci=nomsi, older drivers): one
+ * trigger eventfd and one resample eventfd, bound with KVM_IRQFD and
+ * KVM_IRQFD_FLAG_RESAMPLE (a level interrupt that KVM deasserts on the
+ * guest's EOI, signalling the resample eventfd), and handed to the device
+ * with KVIRTIO_DEVICE_SET_IRQ_FD (KVIRTIO_IRQ_INTX), which asserts again
+ * while its level is still high.  Several functions may share a GSI.
+ * kvirtio_dev_destroy() undoes it.
+ *
+ * Return: 0, -ENOTCONN before kvirtio_dev_attach_kvm(), -EOPNOTSUPP for a
+ * device without an interrupt pin, -EBUSY when already attached, or
+ * another negative errno (nothing stays attached on failure).
+ */
+int kvirtio_dev_attach_intx(struct kvirtio_dev *dev, uint32_t gsi);
 
 /**
  * kvirtio_dev_config_read() - forward a guest PCI config space read

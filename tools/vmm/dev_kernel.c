@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../lib/libkvirtio.h"
+#include "intx.h"
 #include "vmm.h"
 
 struct kdev {
@@ -92,7 +93,11 @@ static int k_start(struct vmm_dev *d)
 			return ret;
 	}
 	/* Kicks are bound when the guest turns on memory decoding. */
-	return kvirtio_dev_attach_kvm(kv_of(d), vmm->vm_fd, 0, d->gsi_base);
+	ret = kvirtio_dev_attach_kvm(kv_of(d), vmm->vm_fd, 0, d->gsi_base);
+	/* INT A on the pin the MP table gives the slot. */
+	if (!ret)
+		ret = kvirtio_dev_attach_intx(kv_of(d), vmm_pci_intx_gsi(d->slot));
+	return ret;
 }
 
 static int k_notify_moved(struct vmm_dev *d, uint64_t base)
@@ -144,7 +149,9 @@ static void k_bars_moved(struct vmm_dev *d)
 	}
 	if (ret == -EOPNOTSUPP) {
 		k->kvm_bus = false;
-		fprintf(stderr, "vmm: %s: kvmbus=on: this KVM does not export kvm_io_bus_register_dev (Documentation/kvm-patch.rst); the VMM forwards BAR accesses\n",
+		/* Documentation/kvm-patch.rst */
+		fprintf(stderr,
+			"vmm: %s: kvmbus=on: this KVM does not export the bus API: forwarding\n",
 			d->name);
 		/* Put the ioeventfds back where the notify areas are now. */
 		d->notify_base = 0;
