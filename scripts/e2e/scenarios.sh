@@ -11,6 +11,10 @@
 #           thread, port I/O notify (the VMM's default)
 #   kworker the same with inline=off,notify=mmio: every request in the
 #           device's worker, kicks by MMIO
+#   kdirect the kernel backend in direct mode (kvmbus=on): BAR0 and the
+#           notify areas on KVM's buses; needs L1 booted with the patched
+#           kvm.ko (run.sh --patched-kvm); every guest must show no BAR0
+#           exit to the VMM (direct_unproven)
 #   user    tools/vmm with its userspace backend       (backend=user)
 #   qemu    QEMU/KVM in L1 (image built --with-qemu): the reference
 #
@@ -86,11 +90,14 @@ vm_exec()
 {
 	b=$1 cpus=$2 file=$3 opts=$4 args=$5
 	case $b in
-	kernel|kworker|user)
+	kernel|kworker|kdirect|user)
 		spec=$file
 		[ -n "$opts" ] && spec=$spec,$opts
 		dev=backend=$b
 		[ $b = kworker ] && dev=backend=kernel,inline=off,notify=mmio
+		[ $b = kdirect ] && dev=backend=kernel,kvmbus=on
+		# $DEV_MORE: more device options (the fallback scenario).
+		[ -n "${DEV_MORE:-}" ] && dev=$dev,$DEV_MORE
 		# $RUNAS: a prefix that drops privileges (the quota scenario);
 		# $VM_MORE: more VMM options (the demo's second disk).
 		exec $RUNAS /bin/vmm --kernel /l2/vmlinuz --initrd /l2/initrd.gz \
@@ -124,7 +131,8 @@ vm_exec()
 # The current backend's devices live in kvirtio.ko.
 in_kernel()
 {
-	[ "$BACKEND" = kernel ] || [ "$BACKEND" = kworker ]
+	[ "$BACKEND" = kernel ] || [ "$BACKEND" = kworker ] ||
+		[ "$BACKEND" = kdirect ]
 }
 
 # Seconds since L1 booted (integer).  Deadlines use it rather than
@@ -241,12 +249,72 @@ guest_once()
 	fi
 	r=$(tr -d '\r' < $log | grep -m1 '^L2 RESULT')
 	case $r in
-	"L2 RESULT PASS"*)	return 0 ;;
+	"L2 RESULT PASS"*)	irq_unrouted && return 1
+				direct_unproven && return 1; return 0 ;;
 	"L2 RESULT FAIL"*)	REASON="guest: ${r#L2 RESULT FAIL }" ;;
 	*)			tail_log $log
 				REASON="no guest result (vm rc=$rc)" ;;
 	esac
 	return 1
+}
+
+# tools/vmm's MP table routes INT A of every PCI function: a guest kernel
+# that found no IRQ for one (l2-init relays its "L2 KMSG" lines) means
+# the table or the Interrupt Line register is wrong.  Sets REASON.
+irq_unrouted()
+{
+	case $BACKEND in kernel|kworker|kdirect|user) ;; *) return 1 ;; esac
+	l=$(tr -d '\r' < $log | grep -m1 "^L2 KMSG .*can't find IRQ")
+	[ -n "$l" ] || return 1
+	REASON="guest: ${l#L2 KMSG }"
+}
+
+# kdirect: the VMM's --stats must show that no BAR0 access exited to it
+# (every one was served on KVM's bus: direct_accesses) and that kicks
+# came through KVM's bus too.  Sets REASON.
+direct_unproven()
+{
+	[ "$BACKEND" = kdirect ] || return 1
+	tr -d '\r' < $log | awk '
+	/^stats: dev .* backend=kernel/ {
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == "bar0_exits") { n++; b0 += kv[2] }
+		}
+	}
+	/^stats:   kernel / {
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == "direct_accesses") da += kv[2]
+			if (kv[1] == "direct_kicks") dk += kv[2]
+		}
+	}
+	END {
+		if (!n) { print "no VMM stats in the log"; exit 0 }
+		if (b0) { print b0 " BAR0 accesses exited to the VMM in direct mode"; exit 0 }
+		if (!da || !dk) { print "direct_accesses=" da " direct_kicks=" dk ": not served on KVM bus"; exit 0 }
+		exit 1
+	}' > /tmp/direct.why && { REASON=$(cat /tmp/direct.why); return 0; }
+	return 1
+}
+
+# kvm.ko's module reference count (VMs, dependent modules, symbol_get).
+kvm_refs() { cat /sys/module/kvm/refcnt; }
+
+# Does this L1 run the patched kvm.ko (Documentation/kvm-patch.rst)?
+kvm_patched() { grep -qw '__ksymtab_kvm_io_bus_register_dev' /proc/kallsyms; }
+
+# Wait (up to 10 s: the VM goes when its last file does) for kvm.ko's
+# count to come back to $KVM_REFS0; true, with REASON set, if it does not.
+kvm_refs_back()
+{
+	n=0
+	while [ "$(kvm_refs)" != "$KVM_REFS0" ] && [ $n -lt 20 ]; do
+		sleep 0.5
+		n=$((n + 1))
+	done
+	[ "$(kvm_refs)" = "$KVM_REFS0" ] && return 1
+	REASON="$1: kvm.ko refcnt $(kvm_refs), was $KVM_REFS0 (a VM or symbol reference leaked)"
 }
 
 # Start a guest in the background (for kill tests); sets VMPID and VMLOG.
@@ -331,7 +399,7 @@ sc_probe()
 	# and kicks through them; kworker runs notify=mmio.
 	ports=$(tr -d '\r' < $log | sed -n 's/.*L2 IOPORTS virtio=//p')
 	case $BACKEND in
-	kernel|user)	want=2 ;;
+	kernel|kdirect|user) want=2 ;;
 	kworker)	want=0 ;;
 	*)		want=$ports ;;
 	esac
@@ -467,12 +535,22 @@ sc_reboot()
 sc_kill()
 {
 	blank $W/disk 64M
+	KVM_REFS0=$(kvm_refs)
 	bg_io_guest 18 $((8 * MIB)) || return 1
 	sleep 1
 	say "[$TAG] pins in flight $(($(pins) - PINS0)) live: $(live_objects)"
+	if [ "$BACKEND" = kdirect ]; then
+		# Attached devices pin kvirtio (their fds), the VM and kvm.ko.
+		n=$(awk '$1 == "vm_attachments" { print $2 }' $KV_STATS)
+		[ "${n:-0}" -ge 1 ] || { REASON="no device attached to the VM (vm_attachments=$n)"; return 1; }
+		rmmod kvirtio 2>/dev/null && { REASON="rmmod kvirtio succeeded with a device attached"; return 1; }
+		[ "$(kvm_refs)" -gt "$KVM_REFS0" ] ||
+			{ REASON="kvm.ko refcnt $(kvm_refs) not above $KVM_REFS0 while attached"; return 1; }
+	fi
 	kill -9 $VMPID
 	wait $VMPID
 	settled || { REASON="after SIGKILL: pins $(($(pins) - PINS0)) over baseline, live: $(live_objects)"; return 1; }
+	[ "$BACKEND" = kdirect ] && kvm_refs_back "after SIGKILL" && return 1
 	guest 1 $W/disk "" "kvt.scen=blk kvt.seed=19 kvt.len=$((8 * MIB))" ||
 		{ REASON="new VMM after the kill: $REASON"; return 1; }
 	if in_kernel; then
@@ -699,6 +777,125 @@ sc_hostile()
 	case $out in "KVPROBE OK"*) ;; *) REASON="$out"; return 1 ;; esac
 }
 
+# Direct mode's contract, from kvdirect (tools/guest/kvdirect.c): every
+# bad argument gets its errno and changes nothing; a vCPU's BAR0 reads
+# and kicks are served with no MMIO exit; closing the device under a
+# running vCPU makes them exit again; closing the VM before the device is
+# clean.  Afterwards kvm.ko's count is back: no VM or symbol reference
+# leaked.
+sc_direct()
+{
+	kvm_patched || { REASON="L1 runs a stock kvm.ko (boot it with run.sh --patched-kvm)"; return 1; }
+	KVM_REFS0=$(kvm_refs)
+	for c in errors run "run vmfirst"; do
+		out=$(kvdirect $c 2>&1)
+		echo "$out" | sed "s|^|L1 [$TAG] |"
+		case $out in
+		*"KVDIRECT OK"*) ;;
+		*)	REASON=$(echo "$out" | grep -m1 'KVDIRECT FAIL' || echo "kvdirect $c: $out" | head -n 1)
+			return 1 ;;
+		esac
+	done
+	kvm_refs_back "after kvdirect" && return 1
+	return 0
+}
+
+# Direct mode asked for on a stock kvm.ko: the ioctl says EOPNOTSUPP, the
+# VMM says why and forwards BAR0 as before, and the guest works.
+sc_fallback()
+{
+	kvm_patched && { REASON="L1 runs the patched kvm.ko: the fallback needs a stock one"; return 1; }
+	out=$(kvdirect stock 2>&1)
+	say "[$TAG] $out"
+	case $out in *"KVDIRECT OK"*) ;; *) REASON="$out"; return 1 ;; esac
+	blank $W/disk 64M
+	DEV_MORE=kvmbus=on guest 1 $W/disk "" "kvt.scen=blk kvt.seed=23 kvt.len=$((4 * MIB))" ||
+		return 1
+	grep -q 'kvmbus=on: this KVM does not export' $log ||
+		{ REASON="the VMM did not say it falls back"; return 1; }
+	b0=$(tr -d '\r' < $log | sed -n 's/^stats: dev .*backend=kernel.* bar0_exits=\([0-9]*\).*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }')
+	[ "$b0" -gt 0 ] || { REASON="no BAR0 access forwarded ($b0): not the stock path"; return 1; }
+	say "[$TAG] forwarded BAR0 accesses: $b0"
+}
+
+# A guest without MSI (pci=nomsi): both devices interrupt through INT A.
+# Data must go through both; every virtio interrupt line of the guest
+# must be an I/O APIC pin (none PCI-MSI) and have counted interrupts; the
+# guest kernel must have found the pins in the MP table ("PCI->APIC IRQ
+# transform"; guest_once() fails on "can't find IRQ").  With tools/vmm,
+# slot s must be on pin 16 + (s - 1) % 8 (tools/vmm/mptable.c), which its
+# Interrupt Line register names too.
+sc_intx()
+{
+	blank $W/disk 64M
+	guest 1 $W/disk "" "kvt.scen=intx kvt.seed=41 kvt.len=$((8 * MIB)) pci=nomsi" ||
+		return 1
+	tr -d '\r' < $log | grep -E '^L2 (PCIIRQ|INTR) ' > /tmp/intx.lines
+	vmm=0
+	case $BACKEND in kernel|kworker|kdirect|user) vmm=1 ;; esac
+	REASON=$(awk -v vmm=$vmm '
+	function hex(s,	i, v) {
+		v = 0
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return v
+	}
+	function val(s) { sub(/^[a-z]+=/, "", s); return s }
+	$2 == "PCIIRQ" {
+		# L2 PCIIRQ 0000:00:01.0 virtio=virtio0 irq=16 line=16 pin=1
+		split($3, a, ":")
+		want = 16 + (hex(substr(a[3], 1, 2)) - 1) % 8
+		dev = val($4)
+		fn[dev] = $3
+		nfn++
+		pin[dev] = want
+		if (val($7) != 1)
+			bad = bad "; " $3 " Interrupt Pin " val($7)
+		else if (vmm && val($6) != want)
+			bad = bad "; " $3 " Interrupt Line " val($6) ", want " want
+	}
+	$2 == "INTR" {
+		# L2 INTR irq=16 count=57 chip=IO-APIC hw=16-fasteoi dev=virtio0
+		# (dev=virtio0,virtio2 when functions share the line)
+		hw = val($6)
+		sub(/-.*/, "", hw)
+		if (val($5) != "IO-APIC")
+			bad = bad "; " val($7) " on " val($5) ", not an IO-APIC pin"
+		if (val($4) == 0)
+			bad = bad "; no interrupt counted on " val($7)
+		nd = split(val($7), devs, ",")
+		for (i = 1; i <= nd; i++) {
+			dev = devs[i]
+			seen[dev] = 1
+			if (vmm && (dev in pin) && hw != pin[dev])
+				bad = bad "; " dev " on IO-APIC pin " hw ", want " pin[dev]
+		}
+	}
+	END {
+		for (d in fn)
+			if (!(d in seen))
+				bad = bad "; " d " (" fn[d] ") has no interrupt line"
+		if (nfn < 2)
+			bad = bad "; " nfn + 0 " virtio functions listed, want 2"
+		print substr(bad, 3)
+	}' /tmp/intx.lines)
+	[ -z "$REASON" ] || return 1
+	# The userspace transport counts both kinds: INTx only.
+	if [ $BACKEND = user ] && tr -d '\r' < $log | grep '^stats:   transport' |
+	   grep -qvE ' irq_msix=0 .* irq_intx=[1-9]'; then
+		REASON="the VMM's transport sent MSI-X or no INTx"
+		return 1
+	fi
+	n=$(tr -d '\r' < $log | grep -c '^L2 KMSG .*PCI->APIC IRQ transform: INT A')
+	if [ $vmm = 1 ] && [ "$n" -lt 2 ]; then
+		REASON="the guest found $n of 2 INT A pins in the MP table"
+		return 1
+	fi
+	kvblk verify $W/disk -s 41 -l $((8 * MIB)) > /dev/null ||
+		{ REASON="the guest's data is not in the backing file"; return 1; }
+}
+
 # Two vCPUs make BAR 0 and config-space accesses that exit to the VMM at
 # the same time, during direct I/O, $ROUNDS guests in a row (kvt.rounds):
 # a silent L2 triple fault was once seen in such a race.
@@ -746,7 +943,7 @@ sc_selftest()
 	rc=$?
 	rm -rf $W/selftest
 	say "[$TAG] $(grep -c '^ok - ' $log) checks ok; run.sh rc=$rc"
-	grep -E '^(not ok|selftest:|FAIL:|vmm|stats: dev|stats:   (kernel|user) )' $log |
+	grep -E '^(not ok|selftest:|FAIL:|vmm|stats: dev|stats:   (kernel|user) |# INTx:)' $log |
 		sed "s|^|  [$TAG] |"
 	[ $rc -ne 124 ] || { REASON="run.sh timed out (killed)"; return 1; }
 	if [ $rc -ne 0 ] || ! grep -q "^vmm selftest ($BACKEND): PASS" $log; then
@@ -829,7 +1026,7 @@ for item in $scen_list; do
 		TAG=$s/$BACKEND
 		REASON=
 		case $BACKEND in
-		kernel|kworker|user)	need=/bin/vmm ;;
+		kernel|kworker|kdirect|user)	need=/bin/vmm ;;
 		qemu)		need=/bin/qemu-system-x86_64 ;;
 		*)		echo "E2E FAIL $TAG: unknown backend"; continue ;;
 		esac
