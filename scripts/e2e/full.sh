@@ -22,6 +22,6 @@ stock=$?
 # Direct mode on a kvm.ko with patches/kvm (smoke.sh says more).
 "$E2E_DIR/run.sh" --patched-kvm --backends kdirect \
 	probe rng blk verify aio discard flush ro mq reboot kill leak direct \
-	intx cfgrace quota churn freeze lat
+	intx cfgrace quota churn freeze selftest lat
 patched=$?
 [ $stock -eq 0 ] && [ $patched -eq 0 ]

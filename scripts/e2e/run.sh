@@ -108,17 +108,30 @@ mem=2048
 e2e_say "booting L1 under QEMU TCG (-cpu EPYC, $mem MiB, 2 vCPUs); timeout ${timeout}s; serial log $log"
 [ ${#scen[@]} -gt 0 ] && e2e_say "scenarios: ${scen[*]}; backends: $backends"
 start=$(date +%s)
-e2e_boot_l1 "$timeout" $mem "$kernel" "$initrd" "$append" "$log" |
-	while IFS= read -r line; do
-		# Progress for the reader: results, L1 milestones and L2 lines.
-		case $line in
-		"E2E "*|"L1 "*|"  ["*)
-			printf '[%4ds] %s\n' $(($(date +%s) - start)) "$line" ;;
-		*"Kernel panic"*|*"BUG:"*|*"Oops"*)
-			printf '[%4ds] L1 console: %s\n' $(($(date +%s) - start)) "$line" ;;
-		esac
-	done
-qrc=${PIPESTATUS[0]}
+boot()
+{
+	e2e_boot_l1 "$timeout" $mem "$kernel" "$initrd" "$append" "$log" |
+		while IFS= read -r line; do
+			# Progress for the reader: results, L1 milestones and L2
+			# lines.
+			case $line in
+			"E2E "*|"L1 "*|"  ["*)
+				printf '[%4ds] %s\n' $(($(date +%s) - start)) "$line" ;;
+			*"Kernel panic"*|*"BUG:"*|*"Oops"*)
+				printf '[%4ds] L1 console: %s\n' $(($(date +%s) - start)) "$line" ;;
+			esac
+		done
+	qrc=${PIPESTATUS[0]}
+}
+boot
+# L1's own kernel sometimes dies in its first seconds under TCG, before
+# its init ran (an int3 oops in patched kernel text, see e2e.rst "Known
+# limits"): nothing of ours is loaded then, so boot it once more.
+if ! grep -aq '^L1 UP ' "$log" && grep -aq 'Oops: int3' "$log"; then
+	cp "$log" "$log.lost"
+	e2e_say "L1 died while booting (int3 oops, nothing of kvirtio loaded; console in $log.lost): booting it once more"
+	boot
+fi
 secs=$(($(date +%s) - start))
 
 # A crashed L1 prints its oops on the console, not in dmesg that a

@@ -31,6 +31,6 @@ stock=$?
 # buses), each guest checked for zero BAR0 exits to the VMM.
 "$E2E_DIR/run.sh" --patched-kvm --backends kdirect --timeout 900 \
 	probe rng blk verify aio discard flush ro mq reboot kill leak direct \
-	intx cfgrace
+	intx cfgrace selftest
 patched=$?
 [ $stock -eq 0 ] && [ $patched -eq 0 ]

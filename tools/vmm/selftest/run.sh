@@ -3,12 +3,14 @@
 #
 # VMM self-test on a host's /dev/kvm (this machine's, or L1's in the
 # nested testbed: scripts/e2e scenario selftest): boot the freestanding guest (guest.c) with an rng and a blk device,
-# backend=user unless BACKEND=kernel, and check
+# backend=user unless BACKEND=kernel (or kdirect: backend=kernel in
+# direct mode, kvmbus=on), and check
 #  - the guest's verdict (debug exit port status 0, TAP-like lines),
 #  - the disk file (the guest wrote sector 1; its write to sector 1536,
 #    past the VMM's file size limit, failed and left nothing),
-#  - --stats: every kick reached the worker through its ioeventfd and the
-#    notify BAR never exited to the VMM.
+#  - --stats: every kick reached the worker through its ioeventfd (or, in
+#    direct mode, KVM's bus) and the notify BAR never exited to the VMM;
+#    in direct mode no BAR 0 access did either.
 #
 #   run.sh VMM GUEST_IMAGE [WORKDIR]
 #
@@ -17,6 +19,8 @@
 set -u
 vmm=$1 image=$2 work=${3:-$(mktemp -d)}
 backend=${BACKEND:-user}
+dev=backend=$backend
+[ "$backend" = kdirect ] && dev=backend=kernel,kvmbus=on
 mkdir -p "$work"
 disk=$work/disk.img
 fail=0
@@ -44,8 +48,8 @@ run_one()
 		ulimit -c 0 2>/dev/null
 		ulimit -f $fsize_kib || exit 125
 		exec timeout 60 "$vmm" --kernel "$image" --mem 64 --cpus 1 --stats \
-			--rng backend="$backend",notify="$notify" \
-			--blk "$disk,backend=$backend,notify=$notify"
+			--rng "$dev,notify=$notify" \
+			--blk "$disk,$dev,notify=$notify"
 	) >"$log" 2>&1
 	rc=$?
 	cat "$log"
@@ -82,6 +86,13 @@ run_one()
 	else
 		kk=$(field 'stats:   kernel' kicks)
 		[ "${kk:-0}" -ge 4 ] || bad "kernel rng device saw $kk kicks"
+	fi
+	if [ "$backend" = kdirect ]; then
+		for n in $(grep '^stats: dev' "$log" | tr ' ' '\n' | sed -n 's/^bar0_exits=//p'); do
+			[ "$n" -eq 0 ] || bad "direct mode: $n BAR 0 accesses exited to the VMM"
+		done
+		dk=$(field 'stats:   kernel' direct_kicks)
+		[ "${dk:-0}" -ge 4 ] || bad "direct mode: rng took $dk kicks on KVM's bus"
 	fi
 }
 
