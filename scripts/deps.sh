@@ -45,7 +45,7 @@ for g in "${groups[@]}"; do
 	fuzz)		want+=" $pkgs_fuzz" ;;
 	kvm)		want+=" $pkgs_kvm" ;;
 	e2e)		want+=" $pkgs_e2e" ;;
-	bench)		want+=" $pkgs_e2e $pkgs_bench" ;;
+	bench)		want+=" $pkgs_kvm $pkgs_e2e $pkgs_bench" ;;
 	all)		want+=" $pkgs_kunit $pkgs_headers $pkgs_tools $pkgs_fuzz $pkgs_kvm $pkgs_e2e" ;;
 	*)		echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
 	esac

@@ -13,7 +13,7 @@ set -uo pipefail
 
 backends=kernel,kworker,user
 [ "${1:-}" = --with-qemu ] && backends=kernel,kworker,user,qemu
-"$KV_ROOT/scripts/deps.sh" base headers e2e || exit 1
+"$KV_ROOT/scripts/deps.sh" base headers kvm e2e || exit 1
 "$E2E_DIR/run.sh" --backends $backends \
 	probe rng blk verify aio discard flush ro mq reboot kill leak \
 	quota churn wzstorm freeze hostile:kernel+kworker cfgrace \

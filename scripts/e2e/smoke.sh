@@ -13,7 +13,7 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
-"$KV_ROOT/scripts/deps.sh" base headers e2e || exit 1
+"$KV_ROOT/scripts/deps.sh" base headers kvm e2e || exit 1
 # Two L1 boots.  The first runs Debian's kvm.ko: kworker (kvirtio.ko with
 # inline=off,notify=mmio: the worker path and MMIO kicks) runs the
 # functional scenarios; the lifecycle and isolation ones, which do not
