@@ -43,7 +43,8 @@ VM_KEYS = ['guest_requests', 'guest_wakeups', 'guest_poll_hits']
 STATS = ['p50_ns', 'p99_ns', 'mean_ns', 'iops'] + PER_IO
 FLOOR = ('kernel', 'getid')
 # Direct mode against the same contender forwarding BAR0 to the VMM.
-FORWARDED = {'kdirect': 'kinline', 'kdirect-pio': 'kinline-pio'}
+FORWARDED = {'kdirect': 'kinline', 'kdirect-pio': 'kinline-pio',
+             'kdirect-intx': 'kinline-intx'}
 FIO_KEYS = ['bs', 'qd', 'n', 'mean_ns', 'p50_ns', 'p90_ns', 'p99_ns',
             'p999_ns', 'min_ns', 'max_ns', 'iops']
 FIO_STATS = ['p50_ns', 'p90_ns', 'p99_ns', 'mean_ns', 'iops']
@@ -286,7 +287,8 @@ def main():
             notes.append('%s %s: p50 / %s (forwarded) %s, IOPS / %s %s' % (
                 c, m, base, fmt(ratio(k, f), 2), base,
                 fmt(ratio(get(c, m, 'iops'), get(base, m, 'iops')), 2)))
-    for c in ('kernel', 'kinline', 'kinline-pio', 'kdirect', 'kdirect-pio'):
+    for c in ('kernel', 'kinline', 'kinline-pio', 'kdirect', 'kdirect-pio',
+              'kinline-intx', 'kdirect-intx'):
         for m in modes:
             k = get(c, m, 'p50_ns')
             if k is None or qd[m] != 1 or m == FLOOR[1]:

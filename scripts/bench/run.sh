@@ -14,7 +14,9 @@
 #                      kdirect: kinline in direct mode, BAR0 and notify on
 #                      KVM's buses.  L1 always runs kvm.ko rebuilt with
 #                      patches/kvm, which only adds two exports, so every
-#                      contender runs on the same KVM)
+#                      contender runs on the same KVM.  Not by default:
+#                      kinline-intx and kdirect-intx, a pci=nomsi guest
+#                      whose interrupts are INT A, port notify)
 #   --no-qemu          leave QEMU and qemu-storage-daemon out of L1 and
 #                      drop the "qemu", "qemu-pio" and "qsd" (vhost-user-blk)
 #                      contenders
