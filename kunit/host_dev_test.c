@@ -1512,6 +1512,7 @@ static void dev_direct_notify(struct kunit *test)
 	struct dfix *f = test->priv;
 	int trig = new_eventfd(test);
 	struct kvirtio_hstats *st;
+	u64 past;
 	u32 mult;
 
 	kvirtio_inline_any_task = true;
@@ -1537,13 +1538,15 @@ static void dev_direct_notify(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hstat(f, &st->inline_passes), 1LL);
 
 	/* Not a queue's slot: past the last queue, misaligned, too wide. */
+	past = KVIRTIO_PCI_NOTIFY_OFF + f->hdev->vdev->num_queues * mult;
+	KUNIT_EXPECT_EQ(test, kvirtio_hdev_direct_notify(f->hdev, past, 2),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, kvirtio_hdev_direct_notify(f->hdev,
-			KVIRTIO_PCI_NOTIFY_OFF + f->hdev->vdev->num_queues * mult,
-			2), -EINVAL);
+							 KVIRTIO_PCI_NOTIFY_OFF + 1,
+							 1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kvirtio_hdev_direct_notify(f->hdev,
-			KVIRTIO_PCI_NOTIFY_OFF + 1, 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kvirtio_hdev_direct_notify(f->hdev,
-			KVIRTIO_PCI_NOTIFY_OFF, 8), -EINVAL);
+							 KVIRTIO_PCI_NOTIFY_OFF,
+							 8), -EINVAL);
 	KUNIT_EXPECT_EQ(test, hstat(f, &st->direct_kicks), 1LL);
 	kvirtio_inline_any_task = false;
 	close_dev(f);
