@@ -360,11 +360,13 @@ static int set_kick_fd(struct kvirtio_dev *dev, unsigned int q, int fd)
 	return ioctl(dev->fd, KVIRTIO_DEVICE_SET_KICK_FD, &a) < 0 ? -errno : 0;
 }
 
-static int set_irq_fd(struct kvirtio_dev *dev, unsigned int v, int fd)
+/* An MSI-X vector's eventfd, or INTx's pair (@resample_fd). */
+static int set_irq_fd(struct kvirtio_dev *dev, uint32_t type, unsigned int v,
+		      int fd, int resample_fd)
 {
 	struct kvirtio_irq_fd a = {
-		.argsz = sizeof(a), .type = KVIRTIO_IRQ_MSIX, .index = v,
-		.fd = fd, .resample_fd = -1,
+		.argsz = sizeof(a), .type = type, .index = v,
+		.fd = fd, .resample_fd = resample_fd,
 	};
 
 	return ioctl(dev->fd, KVIRTIO_DEVICE_SET_IRQ_FD, &a) < 0 ? -errno : 0;
@@ -413,7 +415,7 @@ static void detach(struct kvirtio_dev *dev)
 	for (i = 0; dev->irq_fds && i < dev->info.num_msix; i++) {
 		if (dev->irq_fds[i] < 0)
 			continue;
-		set_irq_fd(dev, i, -1);
+		set_irq_fd(dev, KVIRTIO_IRQ_MSIX, i, -1, -1);
 		kvirtio_kvm_irqfd(dev->vm_fd, dev->gsi_base + i,
 				  dev->irq_fds[i], false);
 		close(dev->irq_fds[i]);
@@ -462,7 +464,7 @@ int kvirtio_dev_attach_kvm(struct kvirtio_dev *dev, int vm_fd,
 		ret = kvirtio_kvm_irqfd(vm_fd, gsi_base + i, dev->irq_fds[i],
 					true);
 		if (!ret)
-			ret = set_irq_fd(dev, i, dev->irq_fds[i]);
+			ret = set_irq_fd(dev, KVIRTIO_IRQ_MSIX, i, dev->irq_fds[i], -1);
 		if (ret)
 			goto fail;
 	}
@@ -664,16 +666,6 @@ void kvirtio_dev_destroy(struct kvirtio_dev *dev)
 
 /* ---- INTx ------------------------------------------------------------- */
 
-static int set_intx_fds(struct kvirtio_dev *dev, int fd, int resample_fd)
-{
-	struct kvirtio_irq_fd a = {
-		.argsz = sizeof(a), .type = KVIRTIO_IRQ_INTX, .index = 0,
-		.fd = fd, .resample_fd = resample_fd,
-	};
-
-	return ioctl(dev->fd, KVIRTIO_DEVICE_SET_IRQ_FD, &a) < 0 ? -errno : 0;
-}
-
 /* KVM_IRQFD of the pair: level-triggered, deasserted and resampled on EOI. */
 static int intx_irqfd(struct kvirtio_dev *dev, int vm_fd, bool assign)
 {
@@ -721,7 +713,8 @@ int kvirtio_dev_attach_intx(struct kvirtio_dev *dev, uint32_t gsi)
 		intx_close(dev);
 		return ret;
 	}
-	ret = set_intx_fds(dev, dev->intx_trigger, dev->intx_resample);
+	ret = set_irq_fd(dev, KVIRTIO_IRQ_INTX, 0, dev->intx_trigger,
+			 dev->intx_resample);
 	if (ret) {
 		intx_irqfd(dev, dev->vm_fd, false);
 		intx_close(dev);
@@ -734,7 +727,7 @@ static void intx_detach(struct kvirtio_dev *dev, int vm_fd)
 {
 	if (dev->intx_trigger < 0)
 		return;
-	set_intx_fds(dev, -1, -1);
+	set_irq_fd(dev, KVIRTIO_IRQ_INTX, 0, -1, -1);
 	intx_irqfd(dev, vm_fd, false);
 	intx_close(dev);
 }
