@@ -590,6 +590,31 @@ void kvirtio_queue_disable_notify(struct kvirtio_queue *vq)
 }
 
 /**
+ * kvirtio_queue_unpop() - give back the last chains popped
+ * @vq: the queue
+ * @n: how many of the most recently popped chains to give back
+ *
+ * The chains become available again, as if never popped; the next pop
+ * returns them in the same order.  A device uses it when it popped buffers
+ * it then cannot use yet (a receive packet larger than the buffers it
+ * gathered, a filtered packet).  The chains must not have been pushed.
+ *
+ * Return: 0, -EIO when the queue is not READY, or -EINVAL (nothing
+ * changed) when fewer than @n chains are in flight.
+ */
+int kvirtio_queue_unpop(struct kvirtio_queue *vq, u16 n)
+{
+	if (vq->state != KVIRTIO_QUEUE_READY)
+		return -EIO;
+	if (n > vq->inflight)
+		return -EINVAL;
+	vq->last_avail_idx -= n;
+	WRITE_ONCE(vq->inflight, vq->inflight - n);
+	vq->stats.chains -= n;
+	return 0;
+}
+
+/**
  * kvirtio_queue_enable_notify() - ask the driver to kick again
  * @vq: the queue
  *
@@ -603,13 +628,17 @@ void kvirtio_queue_disable_notify(struct kvirtio_queue *vq)
  * caller must process the queue again instead of waiting for a kick (call
  * kvirtio_queue_disable_notify() first).  False when the queue is empty or
  * not READY.  A bogus avail->idx also returns true; the next pop breaks
- * the queue.
+ * the queue.  A queue waiting for its backend keeps kicks off and returns
+ * false; one waiting for more chains counts only chains added after the
+ * last read of avail->idx (enum kvirtio_queue_wait).
  */
 bool kvirtio_queue_enable_notify(struct kvirtio_queue *vq)
 {
+	u8 wait = READ_ONCE(vq->wait);
 	u16 avail_idx;
 
-	if (vq->state != KVIRTIO_QUEUE_READY)
+	if (vq->state != KVIRTIO_QUEUE_READY ||
+	    wait == KVIRTIO_QUEUE_WAIT_BACKEND)
 		return false;
 	if (vq->event_idx)
 		WRITE_ONCE(*vq->ring.avail_event,
@@ -620,6 +649,8 @@ bool kvirtio_queue_enable_notify(struct kvirtio_queue *vq)
 	/* The flag or event store must be visible before we look again. */
 	virt_mb();
 	avail_idx = le16_to_cpu(READ_ONCE(vq->ring.avail->idx));
+	if (wait == KVIRTIO_QUEUE_WAIT_MORE)
+		return avail_idx != vq->avail_idx_shadow;
 	return avail_idx != vq->last_avail_idx;
 }
 
@@ -631,12 +662,19 @@ bool kvirtio_queue_enable_notify(struct kvirtio_queue *vq)
  * validating or recording it (kvirtio_queue_pop() does both).
  *
  * Return: true when the queue is READY and avail->idx differs from the
- * next entry to consume.
+ * next entry to consume; for a queue that waits (enum kvirtio_queue_wait)
+ * only when what it waits for may have come.
  */
 bool kvirtio_queue_has_avail(struct kvirtio_queue *vq)
 {
-	if (vq->state != KVIRTIO_QUEUE_READY)
+	u8 wait = READ_ONCE(vq->wait);
+
+	if (vq->state != KVIRTIO_QUEUE_READY ||
+	    wait == KVIRTIO_QUEUE_WAIT_BACKEND)
 		return false;
+	if (wait == KVIRTIO_QUEUE_WAIT_MORE)
+		return le16_to_cpu(READ_ONCE(vq->ring.avail->idx)) !=
+		       vq->avail_idx_shadow;
 	if (vq->avail_idx_shadow != vq->last_avail_idx)
 		return true;
 	return le16_to_cpu(READ_ONCE(vq->ring.avail->idx)) != vq->last_avail_idx;

@@ -141,6 +141,28 @@ enum kvirtio_queue_state {
 };
 
 /**
+ * enum kvirtio_queue_wait - what a drained queue is waiting for
+ * @KVIRTIO_QUEUE_WAIT_AVAIL: new chains (the default): a kick or any chain
+ *	not yet popped wakes it
+ * @KVIRTIO_QUEUE_WAIT_BACKEND: the device's backend (e.g. a packet to
+ *	receive), not the driver: kicks stay off and the chains already
+ *	available do not count as work
+ * @KVIRTIO_QUEUE_WAIT_MORE: more chains than are available (e.g. enough
+ *	receive buffers for one packet): only chains made available after the
+ *	last read of avail->idx count as work
+ *
+ * A device sets it with kvirtio_queue_set_wait() before it returns from a
+ * pass that could not finish; the engine's kvirtio_queue_has_avail() and
+ * kvirtio_queue_enable_notify() honour it, so that a worker neither spins
+ * on buffers it cannot use nor takes a kick per buffer it does not need.
+ */
+enum kvirtio_queue_wait {
+	KVIRTIO_QUEUE_WAIT_AVAIL = 0,
+	KVIRTIO_QUEUE_WAIT_BACKEND,
+	KVIRTIO_QUEUE_WAIT_MORE,
+};
+
+/**
  * struct kvirtio_queue_stats - counters kept by the engine
  * @chains: chains popped
  * @used: used elements pushed
@@ -179,6 +201,7 @@ struct kvirtio_queue_stats {
  * @signalled_used_valid: @signalled_used means something
  * @notify_enabled: the device currently wants kicks
  * @inflight: chains popped but not yet pushed
+ * @wait: what the queue waits for when drained (enum kvirtio_queue_wait)
  * @stats: counters
  */
 struct kvirtio_queue {
@@ -201,6 +224,7 @@ struct kvirtio_queue {
 	bool signalled_used_valid;
 	bool notify_enabled;
 	u32 inflight;
+	u8 wait;
 	struct kvirtio_queue_stats stats;
 };
 
@@ -230,12 +254,20 @@ void kvirtio_queue_teardown(struct kvirtio_queue *vq);
 
 int kvirtio_queue_pop(struct kvirtio_queue *vq, struct kvirtio_chain *chain);
 int kvirtio_queue_push(struct kvirtio_queue *vq, u16 head, u32 len);
+int kvirtio_queue_unpop(struct kvirtio_queue *vq, u16 n);
 void kvirtio_queue_flush(struct kvirtio_queue *vq);
 bool kvirtio_queue_should_notify(struct kvirtio_queue *vq);
 
 void kvirtio_queue_disable_notify(struct kvirtio_queue *vq);
 bool kvirtio_queue_enable_notify(struct kvirtio_queue *vq);
 bool kvirtio_queue_has_avail(struct kvirtio_queue *vq);
+
+/* See enum kvirtio_queue_wait; cleared by setup and teardown. */
+static inline void kvirtio_queue_set_wait(struct kvirtio_queue *vq,
+					  enum kvirtio_queue_wait wait)
+{
+	WRITE_ONCE(vq->wait, wait);
+}
 
 void kvirtio_queue_break(struct kvirtio_queue *vq, int err, const char *why);
 

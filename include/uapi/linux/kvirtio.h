@@ -45,6 +45,7 @@
 #define KVIRTIO_GET_API_VERSION	_IO(KVIRTIO_TYPE, 0x00)
 
 /* Device types: the virtio device IDs. */
+#define KVIRTIO_DEV_NET		1
 #define KVIRTIO_DEV_BLK		2
 #define KVIRTIO_DEV_RNG		4
 
@@ -80,6 +81,43 @@ struct kvirtio_blk_params {
 	__u64 reserved[3];
 };
 
+/* Queue pairs of a net device: with the control queue, 15 queues. */
+#define KVIRTIO_NET_PAIRS_MAX	7
+
+/* struct kvirtio_net_params.flags */
+#define KVIRTIO_NET_F_LINK_DOWN	0x1U	/* start with the link down */
+#define KVIRTIO_NET_F_ALL	KVIRTIO_NET_F_LINK_DOWN
+
+/**
+ * struct kvirtio_net_params - network device parameters
+ * @tap_fds: one tap per queue pair, opened by the VMM with IFF_TAP |
+ *	IFF_NO_PI | IFF_VNET_HDR (and IFF_MULTI_QUEUE for more than one
+ *	pair), queues of the same tap device, with a vnet header size of 12
+ *	(TUNSETVNETHDRSZ).  The device takes its own references; the VMM may
+ *	close them after creation.  Entries past @num_pairs must be -1.
+ * @num_pairs: queue pairs, 1..KVIRTIO_NET_PAIRS_MAX.  The device has
+ *	2 * @num_pairs + 1 queues; struct kvirtio_create_device.num_queues
+ *	must be 0 or that number.
+ * @mtu: 0 (no VIRTIO_NET_F_MTU) or the MTU offered, 68..65535
+ * @mac: the MAC address offered, unicast and not all zero
+ * @flags: KVIRTIO_NET_F_*
+ * @features_off: virtio-net feature bits (VIRTIO_NET_F_*) the device
+ *	must not offer; only offload, MRG_RXBUF, CTRL_* and MQ bits may be
+ *	set (e.g. to compare with and without offloads)
+ * @reserved: must be zero
+ */
+struct kvirtio_net_params {
+	__s32 tap_fds[8];
+	__u16 num_pairs;
+	__u16 mtu;
+	__u8 mac[6];
+	__u16 reserved0;
+	__u32 flags;
+	__u32 reserved1;
+	__u64 features_off;
+	__u64 reserved[4];
+};
+
 /*
  * struct kvirtio_create_device.flags
  *
@@ -98,13 +136,14 @@ struct kvirtio_blk_params {
  * struct kvirtio_create_device - argument of KVIRTIO_CREATE_DEVICE
  * @argsz: sizeof(struct kvirtio_create_device)
  * @flags: KVIRTIO_CREATE_F_*
- * @type: KVIRTIO_DEV_RNG or KVIRTIO_DEV_BLK
+ * @type: KVIRTIO_DEV_RNG, KVIRTIO_DEV_BLK or KVIRTIO_DEV_NET
  * @num_queues: 0 for the type's default, else 1..KVIRTIO_MAX_QUEUES (rng: 1)
  * @queue_size_max: largest queue size offered; 0 for the default (256),
  *	else a power of two 1..32768
  * @reserved0: must be zero
  * @reserved1: must be zero
  * @blk: parameters for KVIRTIO_DEV_BLK (must be all zero for rng)
+ * @net: parameters for KVIRTIO_DEV_NET
  * @reserved: must be zero
  *
  * Returns a new device file descriptor (O_CLOEXEC, O_RDWR) on success.
@@ -119,6 +158,7 @@ struct kvirtio_create_device {
 	__u32 reserved1;
 	union {
 		struct kvirtio_blk_params blk;
+		struct kvirtio_net_params net;
 		__u64 type_params[16];
 	};
 	__u64 reserved[4];
@@ -393,6 +433,13 @@ struct kvirtio_options {
  * @direct_accesses: BAR accesses served in a vCPU's exit on KVM's bus
  *	(KVIRTIO_DEVICE_ATTACH_VM), with no exit to the VMM
  * @direct_kicks: notify writes taken on KVM's bus (also in @kicks)
+ * @net_tx_packets: net: frames sent to the tap
+ * @net_rx_packets: net: frames placed in receive buffers
+ * @net_tx_dropped: net: transmit frames dropped (bad header, bad length,
+ *	refused by the tap)
+ * @net_rx_dropped: net: received frames dropped (no buffers could hold
+ *	them, filtered by MAC, an offload the guest did not accept, errors)
+ * @net_ctrl_errors: net: control commands answered VIRTIO_NET_ERR
  */
 struct kvirtio_stats {
 	__u32 argsz;
@@ -411,6 +458,11 @@ struct kvirtio_stats {
 	__u64 inline_handoffs;
 	__u64 direct_accesses;
 	__u64 direct_kicks;
+	__u64 net_tx_packets;
+	__u64 net_rx_packets;
+	__u64 net_tx_dropped;
+	__u64 net_rx_dropped;
+	__u64 net_ctrl_errors;
 };
 
 #define KVIRTIO_DEVICE_GET_STATS	_IO(KVIRTIO_TYPE, 0x15)
@@ -421,6 +473,24 @@ struct kvirtio_stats {
  * their power-on values.  Eventfds and the memory table stay.  No argument.
  */
 #define KVIRTIO_DEVICE_RESET		_IO(KVIRTIO_TYPE, 0x16)
+
+/**
+ * struct kvirtio_net_link - argument of KVIRTIO_DEVICE_SET_LINK
+ * @argsz: sizeof(struct kvirtio_net_link)
+ * @flags: must be 0
+ * @up: 1 link up, 0 link down; a change raises a config interrupt
+ * @reserved: must be 0
+ *
+ * Net devices only (-ENOTTY for the others).
+ */
+struct kvirtio_net_link {
+	__u32 argsz;
+	__u32 flags;
+	__u32 up;
+	__u32 reserved;
+};
+
+#define KVIRTIO_DEVICE_SET_LINK		_IO(KVIRTIO_TYPE, 0x18)
 
 /**
  * struct kvirtio_vm_attach - argument of KVIRTIO_DEVICE_ATTACH_VM
