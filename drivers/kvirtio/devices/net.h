@@ -80,6 +80,8 @@ struct kvirtio_net_opts {
  * @rx_too_big: frames dropped because no buffers could hold them
  * @rx_filtered: frames dropped by the MAC filter
  * @rx_bad_hdr: frames dropped for an offload the guest did not accept
+ * @rx_bad_buf: receive buffers returned unused: device-readable, empty,
+ *	or too short for the header
  * @rx_backend_err: receive errors of the backend
  * @rx_no_buffers: passes that stopped for lack of receive buffers
  * @ctrl_ok: control commands answered VIRTIO_NET_OK
@@ -98,6 +100,7 @@ struct kvirtio_net_stats {
 	u64 rx_too_big;
 	u64 rx_filtered;
 	u64 rx_bad_hdr;
+	u64 rx_bad_buf;
 	u64 rx_backend_err;
 	u64 rx_no_buffers;
 	u64 ctrl_ok;
