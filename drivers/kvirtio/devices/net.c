@@ -663,6 +663,7 @@ static u8 net_ctrl_mac(struct kvirtio_net *n, u8 cmd,
 	u8 mac[ETH_ADDR_LEN];
 	s64 nu, nm;
 	bool uo, mo;
+	int changed;
 
 	if (cmd == VIRTIO_NET_CTRL_MAC_ADDR_SET) {
 		if (!net_has(n, VIRTIO_NET_F_CTRL_MAC_ADDR) ||
@@ -671,8 +672,12 @@ static u8 net_ctrl_mac(struct kvirtio_net *n, u8 cmd,
 		    mac_is_multicast(mac) || mac_is_zero(mac))
 			return VIRTIO_NET_ERR;
 		spin_lock(&n->lock);
+		changed = memcmp(n->config.mac, mac, ETH_ADDR_LEN);
 		memcpy(n->config.mac, mac, ETH_ADDR_LEN);
 		spin_unlock(&n->lock);
+		/* Config contents changed: config_generation must move. */
+		if (changed)
+			kvirtio_device_config_changed(&n->vdev);
 		return VIRTIO_NET_OK;
 	}
 	if (cmd != VIRTIO_NET_CTRL_MAC_TABLE_SET ||
