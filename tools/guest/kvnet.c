@@ -24,9 +24,10 @@
  *   rr udp|tcp HOST PORT [-n N] [-w WARMUP] [-s SIZE]
  *	ping-pong of SIZE-byte messages (default 64; N 10000, WARMUP 1000):
  *	"rr proto=P n=N lost=L p50_us=.. p99_us=.. mean_us=.. min_us=..
- *	max_us=.."; a UDP message unanswered for KVNET_RR_MS ms (default
- *	1000) is sent again (up to 3 times); each timeout counts in lost and
- *	a message that needed one is left out of the statistics
+ *	max_us=.. unanswered=U"; a UDP message unanswered for KVNET_RR_MS ms
+ *	(default 1000) is sent again (up to 3 times); each timeout counts in
+ *	lost, a message that needed one is left out of the statistics (n)
+ *	and one never answered counts in unanswered
  *   udp-flood HOST PORT SECONDS SIZE
  *	send SIZE-byte datagrams for SECONDS: "udp-flood sent=N secs=S pps=P"
  *	(sends refused with ENOBUFS/EAGAIN are not counted)
@@ -39,6 +40,13 @@
  *	"multi") for a VMM to attach to: "mktap name=NAME"
  *   rmtap NAME [multi]
  *	remove a persistent tap: "rmtap name=NAME"
+ *   ethstats IFACE [SUBSTRING]
+ *	the driver's ethtool statistics (ethtool -S), those whose name holds
+ *	SUBSTRING: "ethstats iface=IFACE NAME=VALUE ..."
+ *   offload IFACE on|off
+ *	switch the checksum, scatter-gather, TSO, GSO and GRO offloads, as
+ *	ethtool -K does (a driver may refuse some), and print what holds:
+ *	"offload iface=IFACE tx_csum=B rx_csum=B sg=B tso=B gso=B gro=B"
  *
  * The data of tcp-source is word i (at byte 8 * i) = splitmix64(SEED, i),
  * default SEED 1.  sum is FNV-1a-64 over the stream's little-endian 8-byte
@@ -56,7 +64,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/ethtool.h>
 #include <linux/if.h>
+#include <linux/sockios.h>
 #include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -109,6 +119,8 @@ static void usage(void)
 		"  udp-count PORT SECONDS\n"
 		"  mktap NAME [multi]\n"
 		"  rmtap NAME [multi]\n"
+		"  ethstats IFACE [SUBSTRING]\n"
+		"  offload IFACE on|off\n"
 		"env: KVNET_WAIT=secs (300) KVNET_IDLE=secs (30) KVNET_RR_MS=ms (1000)\n");
 	exit(2);
 }
@@ -563,7 +575,8 @@ static int cmp_u64(const void *a, const void *b)
 
 /* One UDP round trip of msg[0..size): its time in ns, or 0 if it timed out. */
 static uint64_t rr_udp_one(int fd, uint8_t *msg, uint8_t *rbuf, size_t size,
-			   uint64_t seq, int ms, uint64_t *lost)
+			   uint64_t seq, int ms, uint64_t *lost,
+			   uint64_t *unanswered)
 {
 	size_t k = size < 8 ? size : 8;
 	uint64_t t0, deadline;
@@ -599,6 +612,7 @@ static uint64_t rr_udp_one(int fd, uint8_t *msg, uint8_t *rbuf, size_t size,
 		}
 		(*lost)++;
 	}
+	(*unanswered)++;
 	return 0;
 }
 
@@ -623,6 +637,7 @@ static void rr_tcp_one(int fd, uint8_t *msg, uint8_t *rbuf, size_t size,
 static int cmd_rr(int argc, char **argv)
 {
 	uint64_t n = 10000, warm = 1000, size = 64, lost = 0, i, cnt = 0;
+	uint64_t unanswered = 0;
 	uint64_t *lat, sum = 0, t, seq;
 	struct sockaddr_in sa;
 	uint8_t *msg, *rbuf;
@@ -673,7 +688,8 @@ static int cmd_rr(int argc, char **argv)
 			rr_tcp_one(fd, msg, rbuf, size, seq);
 			t = now_ns() - t;
 		} else {
-			t = rr_udp_one(fd, msg, rbuf, size, seq, ms, &lost);
+			t = rr_udp_one(fd, msg, rbuf, size, seq, ms, &lost,
+				       &unanswered);
 		}
 		if (seq < warm || !t)
 			continue;
@@ -687,9 +703,11 @@ static int cmd_rr(int argc, char **argv)
 	qsort(lat, cnt, sizeof(*lat), cmp_u64);
 	i = (cnt * 99 + 99) / 100 - 1;
 	printf("rr proto=%s n=%" PRIu64 " lost=%" PRIu64
-	       " p50_us=%.1f p99_us=%.1f mean_us=%.1f min_us=%.1f max_us=%.1f\n",
+	       " p50_us=%.1f p99_us=%.1f mean_us=%.1f min_us=%.1f max_us=%.1f"
+	       " unanswered=%" PRIu64 "\n",
 	       argv[0], cnt, lost, lat[(cnt - 1) / 2] / 1e3, lat[i] / 1e3,
-	       (double)sum / cnt / 1e3, lat[0] / 1e3, lat[cnt - 1] / 1e3);
+	       (double)sum / cnt / 1e3, lat[0] / 1e3, lat[cnt - 1] / 1e3,
+	       unanswered);
 	return 0;
 }
 
@@ -821,6 +839,129 @@ static int cmd_tap(int argc, char **argv, int persist)
 	return 0;
 }
 
+static int ethtool(int fd, const char *ifname, void *data)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	ifr.ifr_data = data;
+	return ioctl(fd, SIOCETHTOOL, &ifr);
+}
+
+static int ethtool_socket(const char *ifname)
+{
+	int fd;
+
+	if (strlen(ifname) >= IFNAMSIZ || !*ifname)
+		fail("bad interface name '%s'", ifname);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		fail("socket: %s", strerror(errno));
+	return fd;
+}
+
+static int cmd_ethstats(int argc, char **argv)
+{
+	struct {
+		struct ethtool_sset_info hdr;
+		uint32_t len;
+	} sset = { .hdr = { .cmd = ETHTOOL_GSSET_INFO,
+			    .sset_mask = 1ULL << ETH_SS_STATS } };
+	struct ethtool_gstrings *names;
+	struct ethtool_stats *vals;
+	const char *name;
+	uint32_t n, i;
+	int fd;
+
+	if (argc != 1 && argc != 2)
+		usage();
+	fd = ethtool_socket(argv[0]);
+	if (ethtool(fd, argv[0], &sset))
+		fail("ETHTOOL_GSSET_INFO %s: %s", argv[0], strerror(errno));
+	n = sset.hdr.sset_mask ? sset.len : 0;
+	if (n > 65536)
+		fail("%s reports %u statistics", argv[0], n);
+	names = xmalloc(sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
+	vals = xmalloc(sizeof(*vals) + (size_t)n * sizeof(uint64_t));
+	names->cmd = ETHTOOL_GSTRINGS;
+	names->string_set = ETH_SS_STATS;
+	names->len = n;
+	vals->cmd = ETHTOOL_GSTATS;
+	vals->n_stats = n;
+	if (n && (ethtool(fd, argv[0], names) || ethtool(fd, argv[0], vals)))
+		fail("ETHTOOL_GSTRINGS/GSTATS %s: %s", argv[0],
+		     strerror(errno));
+	close(fd);
+	printf("ethstats iface=%s", argv[0]);
+	for (i = 0; i < n && i < names->len && i < vals->n_stats; i++) {
+		name = (const char *)names->data + (size_t)i * ETH_GSTRING_LEN;
+		if (argc == 2 && !strstr(name, argv[1]))
+			continue;
+		printf(" %.*s=%llu", ETH_GSTRING_LEN, name,
+		       (unsigned long long)vals->data[i]);
+	}
+	printf("\n");
+	return 0;
+}
+
+/* The legacy per-offload ethtool commands: busybox has no ethtool. */
+static const struct {
+	const char *name;
+	uint32_t get, set;
+	int must;	/* turning it off must work */
+} offloads[] = {
+	{ "tx_csum", ETHTOOL_GTXCSUM, ETHTOOL_STXCSUM, 1 },
+	{ "rx_csum", ETHTOOL_GRXCSUM, ETHTOOL_SRXCSUM, 0 },
+	{ "sg", ETHTOOL_GSG, ETHTOOL_SSG, 0 },
+	{ "tso", ETHTOOL_GTSO, ETHTOOL_STSO, 1 },
+	{ "gso", ETHTOOL_GGSO, ETHTOOL_SGSO, 0 },
+	{ "gro", ETHTOOL_GGRO, ETHTOOL_SGRO, 0 },
+};
+
+static int cmd_offload(int argc, char **argv)
+{
+	int state[sizeof(offloads) / sizeof(offloads[0])];
+	struct ethtool_value v;
+	unsigned int i;
+	int fd, on;
+
+	if (argc != 2)
+		usage();
+	if (!strcmp(argv[1], "on"))
+		on = 1;
+	else if (!strcmp(argv[1], "off"))
+		on = 0;
+	else
+		usage();
+	fd = ethtool_socket(argv[0]);
+	for (i = 0; i < sizeof(offloads) / sizeof(offloads[0]); i++) {
+		v.cmd = offloads[i].set;
+		v.data = on;
+		/* A device without the offload refuses it: only a must. */
+		if (ethtool(fd, argv[0], &v) && !on && offloads[i].must)
+			fail("turning %s off on %s: %s", offloads[i].name,
+			     argv[0], strerror(errno));
+	}
+	for (i = 0; i < sizeof(offloads) / sizeof(offloads[0]); i++) {
+		v.cmd = offloads[i].get;
+		v.data = 0;
+		if (ethtool(fd, argv[0], &v))
+			fail("reading %s of %s: %s", offloads[i].name, argv[0],
+			     strerror(errno));
+		if (!on && offloads[i].must && v.data)
+			fail("%s of %s is still on", offloads[i].name,
+			     argv[0]);
+		state[i] = !!v.data;
+	}
+	printf("offload iface=%s", argv[0]);
+	for (i = 0; i < sizeof(offloads) / sizeof(offloads[0]); i++)
+		printf(" %s=%d", offloads[i].name, state[i]);
+	printf("\n");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -850,6 +991,10 @@ int main(int argc, char **argv)
 		return cmd_tap(argc, argv, 1);
 	if (!strcmp(cmd, "rmtap"))
 		return cmd_tap(argc, argv, 0);
+	if (!strcmp(cmd, "ethstats"))
+		return cmd_ethstats(argc, argv);
+	if (!strcmp(cmd, "offload"))
+		return cmd_offload(argc, argv);
 	usage();
 	return 2;
 }
