@@ -1335,6 +1335,122 @@ static void vq_test_event_idx_avail_event_wrap(struct kunit *test)
 						 2, 1));
 }
 
+/* ---- Unpop and the wait states ------------------------------------------ */
+
+static void vq_test_unpop(struct kunit *test)
+{
+	struct vq_fix *f = test->priv;
+
+	fix_setup(test, 4, 0, 0);
+	kvirtio_test_set_desc(&f->r, 0, T_DATA, 8, VRING_DESC_F_WRITE, 0);
+	kvirtio_test_set_desc(&f->r, 1, T_DATA + 8, 8, VRING_DESC_F_WRITE, 0);
+	kvirtio_test_set_desc(&f->r, 2, T_DATA + 16, 8, VRING_DESC_F_WRITE, 0);
+	fix_offer(f, 0);
+	fix_offer(f, 1);
+	fix_offer(f, 2);
+	KUNIT_ASSERT_EQ(test, fix_pop(f), 0);
+	KUNIT_ASSERT_EQ(test, fix_pop(f), 0);
+	KUNIT_ASSERT_EQ(test, fix_pop(f), 0);
+	KUNIT_EXPECT_EQ(test, f->vq.inflight, 3U);
+	/* More than in flight: refused, nothing moves. */
+	KUNIT_EXPECT_EQ(test, kvirtio_queue_unpop(&f->vq, 4), -EINVAL);
+	KUNIT_EXPECT_EQ(test, f->vq.inflight, 3U);
+	/* The last two come back, in order. */
+	KUNIT_EXPECT_EQ(test, kvirtio_queue_unpop(&f->vq, 2), 0);
+	KUNIT_EXPECT_EQ(test, f->vq.inflight, 1U);
+	KUNIT_EXPECT_EQ(test, f->vq.stats.chains, 1ULL);
+	KUNIT_EXPECT_TRUE(test, kvirtio_queue_has_avail(&f->vq));
+	KUNIT_ASSERT_EQ(test, fix_pop(f), 0);
+	KUNIT_EXPECT_EQ(test, f->chain.head, 1);
+	KUNIT_ASSERT_EQ(test, fix_pop(f), 0);
+	KUNIT_EXPECT_EQ(test, f->chain.head, 2);
+	KUNIT_EXPECT_EQ(test, fix_pop(f), -EAGAIN);
+	/* Unpopped chains can still be pushed normally afterwards. */
+	KUNIT_EXPECT_EQ(test, kvirtio_queue_push(&f->vq, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, kvirtio_queue_push(&f->vq, 1, 8), 0);
+	KUNIT_EXPECT_EQ(test, kvirtio_queue_push(&f->vq, 2, 8), 0);
+	KUNIT_EXPECT_EQ(test, f->vq.inflight, 0U);
+	/* A broken queue gives nothing back. */
+	kvirtio_queue_break(&f->vq, -EPROTO, "test");
+	KUNIT_EXPECT_EQ(test, kvirtio_queue_unpop(&f->vq, 0), -EIO);
+}
+
+static void wait_desc(const u64 *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s",
+		 *p ? "event_idx" : "flags");
+}
+
+static const u64 wait_features[] = { 0, F_EVENT_IDX };
+KUNIT_ARRAY_PARAM(wait_features, wait_features, wait_desc);
+
+/*
+ * A queue waiting for its backend: chains sit in the avail ring, yet
+ * neither has_avail nor enable_notify report work, and kicks stay off.
+ */
+static void vq_test_wait_backend(struct kunit *test)
+{
+	struct vq_fix *f = test->priv;
+	const u64 *feat = test->param_value;
+
+	fix_setup(test, 4, *feat, 0);
+	kvirtio_test_set_desc(&f->r, 0, T_DATA, 8, VRING_DESC_F_WRITE, 0);
+	fix_offer(f, 0);
+	kvirtio_queue_disable_notify(&f->vq);
+	kvirtio_queue_set_wait(&f->vq, KVIRTIO_QUEUE_WAIT_BACKEND);
+	KUNIT_EXPECT_FALSE(test, kvirtio_queue_has_avail(&f->vq));
+	KUNIT_EXPECT_FALSE(test, kvirtio_queue_enable_notify(&f->vq));
+	if (!*feat)
+		KUNIT_EXPECT_EQ(test, kvirtio_test_used_flags(&f->r),
+				VRING_USED_F_NO_NOTIFY);
+	KUNIT_EXPECT_FALSE(test, f->vq.notify_enabled);
+	/* Back to waiting for chains: the one there is work again. */
+	kvirtio_queue_set_wait(&f->vq, KVIRTIO_QUEUE_WAIT_AVAIL);
+	KUNIT_EXPECT_TRUE(test, kvirtio_queue_has_avail(&f->vq));
+	KUNIT_EXPECT_TRUE(test, kvirtio_queue_enable_notify(&f->vq));
+	/* Setup clears the wait. */
+	kvirtio_queue_set_wait(&f->vq, KVIRTIO_QUEUE_WAIT_BACKEND);
+	fix_reset(test, 4, *feat, 0);
+	KUNIT_EXPECT_EQ(test, f->vq.wait, KVIRTIO_QUEUE_WAIT_AVAIL);
+}
+
+/*
+ * A queue waiting for more chains than it has: the chains it gave back do
+ * not count, one added later does, and the kick is asked for it.
+ */
+static void vq_test_wait_more(struct kunit *test)
+{
+	struct vq_fix *f = test->priv;
+	const u64 *feat = test->param_value;
+
+	fix_setup(test, 4, *feat, 0);
+	kvirtio_test_set_desc(&f->r, 0, T_DATA, 8, VRING_DESC_F_WRITE, 0);
+	kvirtio_test_set_desc(&f->r, 1, T_DATA + 8, 8, VRING_DESC_F_WRITE, 0);
+	fix_offer(f, 0);
+	kvirtio_queue_disable_notify(&f->vq);
+	KUNIT_ASSERT_EQ(test, fix_pop(f), 0);
+	KUNIT_ASSERT_EQ(test, fix_pop(f), -EAGAIN);
+	KUNIT_ASSERT_EQ(test, kvirtio_queue_unpop(&f->vq, 1), 0);
+	kvirtio_queue_set_wait(&f->vq, KVIRTIO_QUEUE_WAIT_MORE);
+	KUNIT_EXPECT_FALSE(test, kvirtio_queue_has_avail(&f->vq));
+	KUNIT_EXPECT_FALSE(test, kvirtio_queue_enable_notify(&f->vq));
+	KUNIT_EXPECT_TRUE(test, f->vq.notify_enabled);
+	if (*feat)
+		KUNIT_EXPECT_EQ(test, kvirtio_test_avail_event(&f->r), 1);
+	else
+		KUNIT_EXPECT_EQ(test, kvirtio_test_used_flags(&f->r), 0);
+	/* The driver adds one: now there is work, and both say so. */
+	fix_offer(f, 1);
+	KUNIT_EXPECT_TRUE(test, kvirtio_queue_has_avail(&f->vq));
+	kvirtio_queue_disable_notify(&f->vq);
+	KUNIT_EXPECT_TRUE(test, kvirtio_queue_enable_notify(&f->vq));
+	/* Without the wait, the given-back chain alone is work. */
+	kvirtio_queue_set_wait(&f->vq, KVIRTIO_QUEUE_WAIT_AVAIL);
+	KUNIT_ASSERT_EQ(test, fix_pop(f), 0);
+	KUNIT_EXPECT_EQ(test, f->chain.head, 0);
+	KUNIT_EXPECT_TRUE(test, kvirtio_queue_has_avail(&f->vq));
+}
+
 /* ---- Chain cursors ------------------------------------------------------ */
 
 static const u32 chunk_sizes[] = { 1, 2, 3, 5, 7, 16, 17 };
@@ -1434,6 +1550,9 @@ static struct kunit_case kvirtio_virtqueue_cases[] = {
 	KUNIT_CASE_PARAM(vq_test_ring_bad, ring_case_gen_params),
 	KUNIT_CASE_PARAM(vq_test_map_failure_unwinds, map_fail_gen_params),
 	KUNIT_CASE(vq_test_setup_busy_and_teardown_idempotent),
+	KUNIT_CASE(vq_test_unpop),
+	KUNIT_CASE_PARAM(vq_test_wait_backend, wait_features_gen_params),
+	KUNIT_CASE_PARAM(vq_test_wait_more, wait_features_gen_params),
 	KUNIT_CASE(vq_test_setup_resets_device_area),
 	KUNIT_CASE(vq_test_device_break),
 	KUNIT_CASE(vq_test_empty_is_eagain),
