@@ -23,6 +23,7 @@
 
 #include "host.h"
 #include "trace.h"
+#include "../devices/net.h"
 
 #define KVIRTIO_REGION_OFF_MASK	(KVIRTIO_REGION_OFFSET(1) - 1)
 
@@ -510,6 +511,23 @@ static long hdev_get_stats(struct kvirtio_hdev *hdev, void __user *uarg)
 	return 0;
 }
 
+/* Net devices only: the link status in config space, with an interrupt. */
+static long hdev_set_link(struct kvirtio_hdev *hdev, void __user *uarg)
+{
+	struct kvirtio_net_link a;
+	int ret;
+
+	if (hdev->type->type != KVIRTIO_DEV_NET)
+		return -ENOTTY;
+	ret = kvirtio_get_arg(&a, sizeof(a), sizeof(a), uarg);
+	if (ret)
+		return ret;
+	if (a.flags || a.reserved || a.up > 1)
+		return -EINVAL;
+	kvirtio_net_set_link(hdev->vdev, a.up);
+	return 0;
+}
+
 static long hdev_reset(struct kvirtio_hdev *hdev)
 {
 	if (hdev_config_begin(hdev))
@@ -561,6 +579,9 @@ long kvirtio_hdev_ioctl(struct kvirtio_hdev *hdev, unsigned int cmd,
 		break;
 	case KVIRTIO_DEVICE_RESET:
 		ret = hdev_reset(hdev);
+		break;
+	case KVIRTIO_DEVICE_SET_LINK:
+		ret = hdev_set_link(hdev, argp);
 		break;
 	default:
 		ret = -ENOTTY;

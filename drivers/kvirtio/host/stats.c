@@ -11,6 +11,7 @@
 #include <linux/seq_file.h>
 
 #include "host.h"
+#include "../devices/net.h"
 
 struct kvirtio_live_counters kvirtio_live;
 
@@ -58,6 +59,20 @@ static int totals_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(totals);
 
+/* The net_* counters: the device's drop reasons summed per direction. */
+static void stats_fill_net(struct kvirtio_hdev *hdev, struct kvirtio_stats *st)
+{
+	struct kvirtio_net_stats ns;
+
+	kvirtio_net_get_stats(hdev->vdev, &ns);
+	st->net_tx_packets = ns.tx_packets;
+	st->net_rx_packets = ns.rx_packets;
+	st->net_tx_dropped = ns.tx_bad_hdr + ns.tx_bad_len + ns.tx_backend_err;
+	st->net_rx_dropped = ns.rx_too_big + ns.rx_filtered + ns.rx_bad_hdr +
+			     ns.rx_backend_err;
+	st->net_ctrl_errors = ns.ctrl_err;
+}
+
 /**
  * kvirtio_stats_fill - the counters of KVIRTIO_DEVICE_GET_STATS
  * @hdev: the device
@@ -81,6 +96,8 @@ void kvirtio_stats_fill(struct kvirtio_hdev *hdev, struct kvirtio_stats *st)
 	st->inline_handoffs = atomic64_read(&s->inline_handoffs);
 	st->direct_accesses = atomic64_read(&s->direct_accesses);
 	st->direct_kicks = atomic64_read(&s->direct_kicks);
+	if (hdev->type->type == KVIRTIO_DEV_NET)
+		stats_fill_net(hdev, st);
 }
 
 static int dev_stats_show(struct seq_file *m, void *v)

@@ -4,13 +4,17 @@
  * drivers/kvirtio/devices/ with its kernel resources.
  */
 #include <linux/kernel.h>
+#include <linux/etherdevice.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/random.h>
+#include <uapi/linux/virtio_net.h>
 
 #include "host.h"
 #include "blk_file.h"
+#include "net_tap.h"
 #include "../devices/blk.h"
+#include "../devices/net.h"
 #include "../devices/rng.h"
 
 /* The UAPI counts capacity in 512-byte sectors. */
@@ -143,7 +147,178 @@ static void blk_show(struct kvirtio_hdev *hdev, struct seq_file *m)
 		   kiocbs, queued, bounced);
 }
 
+/* features_off may hold offload, MRG_RXBUF, CTRL_* and MQ bits only. */
+#define KV_NET_FEATURES_OFF_OK	(BIT_ULL(VIRTIO_NET_F_CSUM) |		\
+				 BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) | \
+				 BIT_ULL(VIRTIO_NET_F_GUEST_TSO4) |	\
+				 BIT_ULL(VIRTIO_NET_F_GUEST_TSO6) |	\
+				 BIT_ULL(VIRTIO_NET_F_GUEST_ECN) |	\
+				 BIT_ULL(VIRTIO_NET_F_GUEST_UFO) |	\
+				 BIT_ULL(VIRTIO_NET_F_HOST_TSO4) |	\
+				 BIT_ULL(VIRTIO_NET_F_HOST_TSO6) |	\
+				 BIT_ULL(VIRTIO_NET_F_HOST_ECN) |	\
+				 BIT_ULL(VIRTIO_NET_F_HOST_UFO) |	\
+				 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |	\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA) |	\
+				 BIT_ULL(VIRTIO_NET_F_MQ) |		\
+				 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR))
+
+static int net_check(const struct kvirtio_create_device *args)
+{
+	const struct kvirtio_net_params *u = &args->net;
+	const u8 *tail = (const u8 *)args->type_params + sizeof(*u);
+	unsigned int i;
+
+	BUILD_BUG_ON(sizeof(*u) > sizeof(args->type_params));
+	BUILD_BUG_ON(ARRAY_SIZE(u->tap_fds) < KVIRTIO_NET_PAIRS_MAX);
+	/* The union's bytes past the net parameters are reserved too. */
+	if (u->reserved0 || u->reserved1 ||
+	    memchr_inv(u->reserved, 0, sizeof(u->reserved)) ||
+	    memchr_inv(tail, 0, sizeof(args->type_params) - sizeof(*u)))
+		return -EINVAL;
+	if (!u->num_pairs || u->num_pairs > KVIRTIO_NET_PAIRS_MAX)
+		return -EINVAL;
+	if (args->num_queues && args->num_queues != 2 * u->num_pairs + 1)
+		return -EINVAL;
+	if (args->queue_size_max > KVIRTIO_NET_QUEUE_SIZE_MAX)
+		return -EINVAL;
+	if ((u->flags & ~KVIRTIO_NET_F_ALL) ||
+	    (u->features_off & ~KV_NET_FEATURES_OFF_OK))
+		return -EINVAL;
+	/* Unicast and not all zero. */
+	if (!is_valid_ether_addr(u->mac))
+		return -EINVAL;
+	if (u->mtu && u->mtu < KVIRTIO_NET_MTU_MIN)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(u->tap_fds); i++) {
+		if (i >= u->num_pairs && u->tap_fds[i] != -1)
+			return -EINVAL;
+		if (i < u->num_pairs && u->tap_fds[i] < 0)
+			return -EBADF;
+	}
+	return 0;
+}
+
+static int net_create(struct kvirtio_hdev *hdev,
+		      const struct kvirtio_create_device *args)
+{
+	const struct kvirtio_net_params *u = &args->net;
+	struct file *files[KVIRTIO_NET_PAIRS_MAX] = {};
+	struct kvirtio_net_opts o = {};
+	struct kvirtio_net_backend *be;
+	unsigned int i;
+	int ret;
+
+	ret = net_check(args);
+	if (ret)
+		return ret;
+	o.num_pairs = u->num_pairs;
+	o.queue_size = args->queue_size_max;
+	memcpy(o.mac, u->mac, sizeof(o.mac));
+	o.mtu = u->mtu;
+	o.features_off = u->features_off;
+	o.link_down = u->flags & KVIRTIO_NET_F_LINK_DOWN;
+
+	for (i = 0; i < u->num_pairs; i++) {
+		files[i] = fget(u->tap_fds[i]);
+		if (!files[i]) {
+			ret = -EBADF;
+			goto out;
+		}
+	}
+	be = kvirtio_net_tap_create(files, u->num_pairs);
+	if (IS_ERR(be)) {
+		ret = PTR_ERR(be);
+		goto out;
+	}
+	ret = kvirtio_net_create(&o, be, &hdev->vdev);
+	if (ret) {
+		kvirtio_net_tap_destroy(be);
+		goto out;
+	}
+	hdev->type_priv = be;
+out:
+	/* The backend holds its own references. */
+	for (i = 0; i < u->num_pairs; i++)
+		if (files[i])
+			fput(files[i]);
+	return ret;
+}
+
+static void net_destroy(struct kvirtio_hdev *hdev)
+{
+	/* No readiness callback may reach the device once it is freed. */
+	kvirtio_net_tap_quiesce(hdev->type_priv);
+	kvirtio_net_destroy(hdev->vdev);
+	kvirtio_net_tap_destroy(hdev->type_priv);
+	hdev->type_priv = NULL;
+}
+
+/* debugfs: the device's and the tap's counters, one "name value" a line. */
+static void net_show_rows(struct seq_file *m,
+			  const struct kvirtio_net_stats *s,
+			  const struct kvirtio_net_tap_counts *c)
+{
+	const struct {
+		const char *name;
+		u64 val;
+	} rows[] = {
+		{ "net_tx_packets", s->tx_packets },
+		{ "net_tx_bytes", s->tx_bytes },
+		{ "net_tx_bad_hdr", s->tx_bad_hdr },
+		{ "net_tx_bad_len", s->tx_bad_len },
+		{ "net_tx_backend_err", s->tx_backend_err },
+		{ "net_rx_packets", s->rx_packets },
+		{ "net_rx_bytes", s->rx_bytes },
+		{ "net_rx_merged", s->rx_merged },
+		{ "net_rx_too_big", s->rx_too_big },
+		{ "net_rx_filtered", s->rx_filtered },
+		{ "net_rx_bad_hdr", s->rx_bad_hdr },
+		{ "net_rx_bad_buf", s->rx_bad_buf },
+		{ "net_rx_backend_err", s->rx_backend_err },
+		{ "net_rx_no_buffers", s->rx_no_buffers },
+		{ "net_ctrl_ok", s->ctrl_ok },
+		{ "net_ctrl_err", s->ctrl_err },
+		{ "net_link_changes", s->link_changes },
+		{ "tap_tx_frames", c->tx_frames },
+		{ "tap_tx_errors", c->tx_errors },
+		{ "tap_rx_frames", c->rx_frames },
+		{ "tap_rx_errors", c->rx_errors },
+		{ "tap_rx_dropped", c->rx_dropped },
+		{ "tap_wakeups", c->wakeups },
+		{ "tap_bounced", c->bounced },
+		{ "tap_offload_sets", c->offload_sets },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++)
+		seq_printf(m, "%s %llu\n", rows[i].name, rows[i].val);
+}
+
+static void net_show(struct kvirtio_hdev *hdev, struct seq_file *m)
+{
+	struct kvirtio_net_tap_counts c;
+	struct kvirtio_net_stats s;
+
+	kvirtio_net_get_stats(hdev->vdev, &s);
+	kvirtio_net_tap_counts(hdev->type_priv, &c);
+	seq_printf(m, "net_active_pairs %u\n",
+		   kvirtio_net_active_pairs(hdev->vdev));
+	net_show_rows(m, &s, &c);
+}
+
 static const struct kvirtio_hdev_type kvirtio_hdev_types[] = {
+	{
+		.type = KVIRTIO_DEV_NET,
+		.name = "net",
+		.create = net_create,
+		.destroy = net_destroy,
+		.show = net_show,
+	},
 	{
 		.type = KVIRTIO_DEV_BLK,
 		.name = "blk",
