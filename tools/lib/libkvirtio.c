@@ -9,6 +9,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
 
 #include "libkvirtio.h"
 
@@ -276,6 +278,67 @@ int kvirtio_dev_create_blk(int ctl_fd, int file_fd, bool read_only,
 		memcpy(arg.blk.serial, serial,
 		       strnlen(serial, sizeof(arg.blk.serial)));
 	return kvirtio_dev_create(ctl_fd, &arg, out);
+}
+
+/* The vnet header a kvirtio net device reads and writes: virtio_net_hdr_v1. */
+#define NET_HDR_LEN	12
+
+/*
+ * Is @fd a tap queue as KVIRTIO_DEV_NET needs it?  Its interface name goes
+ * to @name (IFNAMSIZ bytes).  0, -EBADF, or -EINVAL.
+ */
+static int net_check_tap(int fd, char *name)
+{
+	struct ifreq ifr;
+	int hdr = 0;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr))
+		return errno == EBADF ? -EBADF : -EINVAL;
+	if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN)) != IFF_TAP ||
+	    !(ifr.ifr_flags & IFF_NO_PI) || !(ifr.ifr_flags & IFF_VNET_HDR))
+		return -EINVAL;
+	if (ioctl(fd, TUNGETVNETHDRSZ, &hdr) || hdr != NET_HDR_LEN)
+		return -EINVAL;
+	memcpy(name, ifr.ifr_name, IFNAMSIZ);
+	return 0;
+}
+
+int kvirtio_dev_create_net(int ctl_fd, const struct kvirtio_net_params *p,
+			   uint16_t queue_size, uint32_t flags,
+			   struct kvirtio_dev **out)
+{
+	char first[IFNAMSIZ], name[IFNAMSIZ];
+	struct kvirtio_create_device arg;
+	unsigned int i;
+	int ret;
+
+	/* A bad count is the kernel's to refuse; check what it cannot see. */
+	for (i = 0; i < p->num_pairs && i < KVIRTIO_NET_PAIRS_MAX; i++) {
+		if (p->tap_fds[i] < 0)
+			break;
+		ret = net_check_tap(p->tap_fds[i], i ? name : first);
+		if (ret)
+			return ret;
+		if (i && memcmp(first, name, IFNAMSIZ))
+			return -EINVAL;
+	}
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = flags;
+	arg.type = KVIRTIO_DEV_NET;
+	arg.queue_size_max = queue_size;
+	arg.net = *p;
+	return kvirtio_dev_create(ctl_fd, &arg, out);
+}
+
+int kvirtio_dev_set_link(struct kvirtio_dev *dev, bool up)
+{
+	struct kvirtio_net_link l;
+
+	memset(&l, 0, sizeof(l));
+	l.argsz = sizeof(l);
+	l.up = up;
+	return ioctl(dev->fd, KVIRTIO_DEVICE_SET_LINK, &l) < 0 ? -errno : 0;
 }
 
 const struct kvirtio_device_info *kvirtio_dev_info(const struct kvirtio_dev *dev)

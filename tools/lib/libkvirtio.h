@@ -165,6 +165,38 @@ int kvirtio_dev_create_blk(int ctl_fd, int file_fd, bool read_only,
 			   uint16_t num_queues, const char *serial,
 			   uint32_t flags, struct kvirtio_dev **out);
 
+/**
+ * kvirtio_dev_create_net() - create a virtio-net device on tap queues
+ * @ctl_fd: from kvirtio_open()
+ * @p: the parameters: one tap fd per queue pair in p->tap_fds (the rest
+ *	-1), the MAC, MTU, flags and features_off (see the UAPI header)
+ * @queue_size: largest queue size offered (0: default)
+ * @flags: KVIRTIO_CREATE_F_* (KVIRTIO_CREATE_F_PIO_NOTIFY)
+ * @out: the new device
+ *
+ * The kernel cannot see how a tap was set up, so the fds are checked
+ * here first: each must be a tap (IFF_TAP) with IFF_NO_PI and
+ * IFF_VNET_HDR, a vnet header size of 12 (TUNSETVNETHDRSZ), and all must
+ * be queues of the same tap device.  The device takes its own references:
+ * the caller may close the fds afterwards.
+ *
+ * Return: 0; -EINVAL for a tap set up otherwise (or an fd that is not a
+ * tap), and the kernel's errors for the rest (see
+ * Documentation/userspace-api.rst); -EBADF for an fd that is not open.
+ */
+int kvirtio_dev_create_net(int ctl_fd, const struct kvirtio_net_params *p,
+			   uint16_t queue_size, uint32_t flags,
+			   struct kvirtio_dev **out);
+
+/**
+ * kvirtio_dev_set_link() - KVIRTIO_DEVICE_SET_LINK: net devices only
+ * @dev: a net device
+ * @up: the link state the guest sees; a change raises a config interrupt
+ *
+ * Return: 0; -ENOTTY for a device that is not a net device.
+ */
+int kvirtio_dev_set_link(struct kvirtio_dev *dev, bool up);
+
 /* The device's layout (regions, notify area, MSI-X) as GET_INFO gave it. */
 const struct kvirtio_device_info *kvirtio_dev_info(const struct kvirtio_dev *dev);
 
