@@ -147,23 +147,22 @@ static void blk_show(struct kvirtio_hdev *hdev, struct seq_file *m)
 		   kiocbs, queued, bounced);
 }
 
-/* features_off may hold offload, MRG_RXBUF, CTRL_* and MQ bits only. */
+/*
+ * features_off may hold offload, MRG_RXBUF, CTRL_* and MQ bits: those the
+ * device can offer and do without (devices/net.c refuses any other).
+ */
 #define KV_NET_FEATURES_OFF_OK	(BIT_ULL(VIRTIO_NET_F_CSUM) |		\
 				 BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) |	\
 				 BIT_ULL(VIRTIO_NET_F_CTRL_GUEST_OFFLOADS) | \
 				 BIT_ULL(VIRTIO_NET_F_GUEST_TSO4) |	\
 				 BIT_ULL(VIRTIO_NET_F_GUEST_TSO6) |	\
 				 BIT_ULL(VIRTIO_NET_F_GUEST_ECN) |	\
-				 BIT_ULL(VIRTIO_NET_F_GUEST_UFO) |	\
 				 BIT_ULL(VIRTIO_NET_F_HOST_TSO4) |	\
 				 BIT_ULL(VIRTIO_NET_F_HOST_TSO6) |	\
 				 BIT_ULL(VIRTIO_NET_F_HOST_ECN) |	\
-				 BIT_ULL(VIRTIO_NET_F_HOST_UFO) |	\
 				 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) |	\
 				 BIT_ULL(VIRTIO_NET_F_CTRL_VQ) |	\
 				 BIT_ULL(VIRTIO_NET_F_CTRL_RX) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_VLAN) |	\
-				 BIT_ULL(VIRTIO_NET_F_CTRL_RX_EXTRA) |	\
 				 BIT_ULL(VIRTIO_NET_F_MQ) |		\
 				 BIT_ULL(VIRTIO_NET_F_CTRL_MAC_ADDR))
 
@@ -171,7 +170,7 @@ static int net_check(const struct kvirtio_create_device *args)
 {
 	const struct kvirtio_net_params *u = &args->net;
 	const u8 *tail = (const u8 *)args->type_params + sizeof(*u);
-	unsigned int i;
+	unsigned int i, nq;
 
 	BUILD_BUG_ON(sizeof(*u) > sizeof(args->type_params));
 	BUILD_BUG_ON(ARRAY_SIZE(u->tap_fds) < KVIRTIO_NET_PAIRS_MAX);
@@ -182,12 +181,15 @@ static int net_check(const struct kvirtio_create_device *args)
 		return -EINVAL;
 	if (!u->num_pairs || u->num_pairs > KVIRTIO_NET_PAIRS_MAX)
 		return -EINVAL;
-	if (args->num_queues && args->num_queues != 2 * u->num_pairs + 1)
-		return -EINVAL;
 	if (args->queue_size_max > KVIRTIO_NET_QUEUE_SIZE_MAX)
 		return -EINVAL;
 	if ((u->flags & ~KVIRTIO_NET_F_ALL) ||
 	    (u->features_off & ~KV_NET_FEATURES_OFF_OK))
+		return -EINVAL;
+	/* Receive and transmit per pair, then the control queue if offered. */
+	nq = 2 * u->num_pairs +
+	     !(u->features_off & BIT_ULL(VIRTIO_NET_F_CTRL_VQ));
+	if (args->num_queues && args->num_queues != nq)
 		return -EINVAL;
 	/* Unicast and not all zero. */
 	if (!is_valid_ether_addr(u->mac))
