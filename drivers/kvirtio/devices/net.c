@@ -379,8 +379,10 @@ static bool net_rx_hdr_ok(struct kvirtio_net *n,
  * Pop receive buffers until they hold @need bytes.  Returns the number of
  * chains popped (their heads and writable lengths in @rq, their buffers in
  * @rq->segs, *@nsegs of them), 0 when the guest has too few buffers now
- * (nothing stays popped), -E2BIG when no buffers the guest could post
- * would hold the frame (nothing stays popped), or a broken queue's errno.
+ * (nothing stays popped), -EMSGSIZE when no buffers the guest could
+ * post would hold the frame (nothing stays popped), or a broken queue's
+ * errno.  (Not -E2BIG: that is a pop's "chain too long", which broke the
+ * queue and must reach kvirtio_device_needs_reset().)
  */
 static int net_rx_gather(struct kvirtio_net *n, struct net_rxq *rq,
 			 struct kvirtio_queue *vq, u32 need, u16 *nsegs)
@@ -397,7 +399,7 @@ static int net_rx_gather(struct kvirtio_net *n, struct net_rxq *rq,
 
 		if (nbufs == max_bufs || used_descs == NET_RX_DESCS) {
 			kvirtio_queue_unpop(vq, nbufs);
-			return -E2BIG;
+			return -EMSGSIZE;
 		}
 		chain.descs = rq->descs + used_descs;
 		chain.capacity = min_t(u16, KVIRTIO_NET_MAX_CHAIN,
@@ -463,7 +465,7 @@ static int net_rx_one(struct kvirtio_net *n, struct net_rxq *rq,
 	int nbufs, got, ret;
 
 	nbufs = net_rx_gather(n, rq, vq, len, &nsegs);
-	if (nbufs == -E2BIG) {
+	if (nbufs == -EMSGSIZE) {
 		n->be->ops->drop(n->be, q);
 		rq->stats.too_big++;
 		return 1;
