@@ -40,6 +40,12 @@
 #define ETH_HDR_LEN		14
 /* Receive: descriptors of all the buffers gathered for one frame. */
 #define NET_RX_DESCS		256
+/*
+ * Room for them: every pop must be able to take a chain of max_chain
+ * descriptors (a shorter capacity makes a legal chain a ring violation
+ * that breaks the queue), so the last pop may start at NET_RX_DESCS - 1.
+ */
+#define NET_RX_DESCS_ROOM	(NET_RX_DESCS + KVIRTIO_NET_MAX_CHAIN - 1)
 
 /* Offloads a guest may accept and the device may use on receive. */
 #define NET_GUEST_OFFLOADS	(BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) | \
@@ -71,8 +77,8 @@ struct net_tx_stats {
 
 /* Per receive queue: room for the buffers of one frame. */
 struct net_rxq {
-	struct kvirtio_desc descs[NET_RX_DESCS];
-	struct kvirtio_net_seg segs[NET_RX_DESCS];
+	struct kvirtio_desc descs[NET_RX_DESCS_ROOM];
+	struct kvirtio_net_seg segs[NET_RX_DESCS_ROOM];
 	u16 heads[KVIRTIO_NET_RX_BUFS_MAX];
 	u32 lens[KVIRTIO_NET_RX_BUFS_MAX];
 	u16 next_q;		/* round robin over the packet queues served */
@@ -397,13 +403,12 @@ static int net_rx_gather(struct kvirtio_net *n, struct net_rxq *rq,
 		struct kvirtio_chain chain;
 		u16 i;
 
-		if (nbufs == max_bufs || used_descs == NET_RX_DESCS) {
+		if (nbufs == max_bufs || used_descs >= NET_RX_DESCS) {
 			kvirtio_queue_unpop(vq, nbufs);
 			return -EMSGSIZE;
 		}
 		chain.descs = rq->descs + used_descs;
-		chain.capacity = min_t(u16, KVIRTIO_NET_MAX_CHAIN,
-				       NET_RX_DESCS - used_descs);
+		chain.capacity = KVIRTIO_NET_MAX_CHAIN;
 		ret = kvirtio_queue_pop(vq, &chain);
 		if (ret == -EAGAIN || ret == -EIO) {
 			kvirtio_queue_unpop(vq, nbufs);
