@@ -535,7 +535,6 @@ static int net_rx_one(struct kvirtio_net *n, struct net_rxq *rq,
 	rq->stats.bytes += got - KVIRTIO_NET_HDR_LEN;
 	if (used > 1)
 		rq->stats.merged++;
-	budget->requests--;
 	budget->bytes -= min_t(u64, budget->bytes, got);
 	return 1;
 }
@@ -555,6 +554,11 @@ static int net_rx_process(struct kvirtio_net *n, u16 pair,
 		kvirtio_queue_set_wait(vq, KVIRTIO_QUEUE_WAIT_BACKEND);
 		return 0;
 	}
+	/*
+	 * Every frame taken off the backend costs a request, dropped or
+	 * not: a flood the guest never sees (filtered, oversized, refused
+	 * offloads) must not hold the worker beyond its budget.
+	 */
 	while (budget->requests && budget->bytes) {
 		u16 tries, q = 0;
 		u32 len = 0;
@@ -576,11 +580,14 @@ static int net_rx_process(struct kvirtio_net *n, u16 pair,
 		    len > KVIRTIO_NET_HDR_LEN + KVIRTIO_NET_FRAME_MAX) {
 			n->be->ops->drop(n->be, q);
 			rq->stats.too_big++;
+			budget->requests--;
 			continue;
 		}
 		ret = net_rx_one(n, rq, vq, q, len, budget);
 		if (ret < 0)
 			return ret;
+		if (ret > 0)
+			budget->requests--;
 		if (!ret) {
 			/* Kick me when the driver adds buffers. */
 			rq->stats.no_buffers++;
