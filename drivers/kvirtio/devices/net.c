@@ -796,10 +796,10 @@ static u8 net_ctrl_command(struct kvirtio_net *n,
 	}
 }
 
-static int net_ctrl_process(struct kvirtio_net *n,
+static int net_ctrl_process(struct kvirtio_net *n, u16 qid,
 			    struct kvirtio_budget *budget)
 {
-	struct kvirtio_queue *vq = &n->queues[n->ctrl_qid];
+	struct kvirtio_queue *vq = &n->queues[qid];
 	struct kvirtio_chain chain;
 	int ret;
 
@@ -842,16 +842,29 @@ static int net_ctrl_process(struct kvirtio_net *n,
 
 /* ---- Device ops --------------------------------------------------------- */
 
+/*
+ * The control queue is 2N for the N pairs the driver may use: all of them
+ * with VIRTIO_NET_F_MQ, else one (virtio 1.2, 5.1.2), so a driver that
+ * did not take MQ from a multi-pair device puts it at queue 2.
+ */
+static u16 net_ctrl_queue(const struct kvirtio_net *n)
+{
+	return net_has(n, VIRTIO_NET_F_MQ) ? n->ctrl_qid : 2;
+}
+
 static int net_process_queue(struct kvirtio_device *vdev, u16 qid,
 			     struct kvirtio_budget *budget)
 {
 	struct kvirtio_net *n = to_net(vdev);
+	u16 ctrl = net_ctrl_queue(n);
 	int ret;
 
-	if (qid >= vdev->num_queues || !kvirtio_queue_ready(&n->queues[qid]))
+	/* Queues past the control queue are not in the driver's layout. */
+	if (qid >= vdev->num_queues || qid > ctrl ||
+	    !kvirtio_queue_ready(&n->queues[qid]))
 		return 0;
-	if (qid == n->ctrl_qid)
-		ret = net_ctrl_process(n, budget);
+	if (qid == ctrl)
+		ret = net_ctrl_process(n, qid, budget);
 	else if (qid & 1)
 		ret = net_tx_process(n, qid / 2, budget);
 	else
