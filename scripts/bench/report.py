@@ -25,6 +25,12 @@ off each of its windows.  The VMM's own counters (stats:) cover a whole
 guest, boot included, and only feed the CSV.  fio's results get a table
 of their own (fio.csv, and a second part of table.md) with the same
 contenders' ratios, beside kvlat's ratios for the same requests.
+
+A net run (run.sh --mode net) prints instead:
+  BENCH <round> <contender> KVNET OK mode=M <kvnet's line>   (the guest's)
+  BENCH <round> <contender> KVNET PEEROK mode=M <kvnet's line>  (L1's end)
+  BENCH L1 READY ... warm=W ...
+and the same windows, one per mode; see net_report().
 """
 import argparse
 import csv
@@ -175,10 +181,23 @@ def main():
     ap.add_argument('log')
     a = ap.parse_args()
     ok, cdf, win, vm, fio, order, boot = parse(a.log)
-    if not ok and not fio:
-        print('report: no kvlat or fio result in', a.log, file=sys.stderr)
+    net = parse_net(a.log)
+    if not ok and not fio and not net['ok']:
+        print('report: no kvlat, fio or kvnet result in', a.log,
+              file=sys.stderr)
         return 1
     os.makedirs(a.out, exist_ok=True)
+    if not ok and not fio:
+        # A net run: its own files only.
+        table = net_report(net, win, order, a.out)
+        with open(os.path.join(a.out, 'table.md'), 'w') as f:
+            f.write(table)
+        print(table)
+        if not a.no_plot:
+            net_plot(net, order, os.path.join(a.out, 'net.png'))
+        print('report: %s/{net,net-summary}.csv table.md%s' % (
+            a.out, '' if a.no_plot else ' net.png'))
+        return 0
 
     rows = []
     for (r, c, mode), d in sorted(ok.items()):
@@ -302,6 +321,8 @@ def main():
     table = '\n'.join(lines + notes + boot_report(boot, order)) + '\n' \
         if ok else ''
     table += fio_report(fio, win, order, get, a.out)
+    if net['ok']:
+        table += net_report(net, win, order, a.out)
     with open(os.path.join(a.out, 'table.md'), 'w') as f:
         f.write(table)
     print(table)
@@ -404,6 +425,233 @@ def fio_report(fio, win, order, kvlat, out):
               'empty window; "-hipri": io_uring polls for completions '
               '(a poll queue in kpollq\'s guest, interrupts elsewhere).', '']
     return '\n'.join(lines)
+
+
+NET_RR = ['udp-rr', 'tcp-rr']
+NET_STREAM = ['tcp-tx', 'tcp-rx']
+NET_PPS = 'udp-pps'
+# What every net mode's L1 counters are divided by, and its name.
+NET_UNIT = {'udp-rr': 'round trip', 'tcp-rr': 'round trip',
+            'tcp-tx': 'MB', 'tcp-rx': 'MB', 'udp-pps': 'packet'}
+NET_COLS = ['udp_rr_p50_us', 'udp_rr_p99_us', 'udp_rr_mean_us',
+            'tcp_rr_p50_us', 'tcp_rr_p99_us', 'tcp_rr_mean_us',
+            'tcp_tx_mbps', 'tcp_rx_mbps', 'udp_pps_sent', 'udp_pps_rcvd']
+NET_PER = dict(zip(PER_IO, ['cpu_us', 'exits', 'uexits', 'irqs']))
+# The yardsticks of issue 12 and the kvirtio contenders held to them.
+VHOST, QNET = 'qemu-vhost', 'qemu-net'
+KVIRTIO_NET = ['knet', 'knet-inline']
+
+
+def parse_net(path):
+    """The kvnet lines of a net run: {'ok': {(r, c, mode): {...}},
+    'peer': {(r, c, mode): {...}}, 'warm': W}."""
+    out = {'ok': {}, 'peer': {}, 'warm': 0}
+    with open(path, errors='replace') as f:
+        for line in f:
+            p = line.rstrip('\n').split(None, 4)
+            if len(p) >= 3 and p[:3] == ['BENCH', 'L1', 'READY']:
+                m = re.search(r' warm=(\d+)', line)
+                out['warm'] = int(m.group(1)) if m else 0
+                continue
+            if len(p) < 5 or p[0] != 'BENCH' or not p[1].isdigit() or \
+                    p[3] != 'KVNET':
+                continue
+            kind, rest = p[4].split(None, 1) if ' ' in p[4] else (p[4], '')
+            if kind not in ('OK', 'PEEROK') or not rest.startswith('mode='):
+                continue
+            mode, _, body = rest.partition(' ')
+            d = kv(body)
+            # A line cut short (the guest died printing it) has no last
+            # field: kvnet's lines end with mbps, pps or max_us.
+            if not any(k in d for k in ('mbps', 'pps', 'max_us')):
+                continue
+            key = (int(p[1]), p[2], mode[len('mode='):])
+            out['ok' if kind == 'OK' else 'peer'][key] = d
+    return out
+
+
+def net_row(net, win, r, c):
+    """One round of one contender: the figures of NET_COLS and, per
+    mode, its L1 counters per unit (NET_UNIT)."""
+    g = net['ok']
+    row = {}
+    for m in NET_RR:
+        d = g.get((r, c, m))
+        for k in ('p50', 'p99', 'mean'):
+            row['%s_%s_us' % (m.replace('-', '_'), k)] = \
+                d.get(k + '_us') if d else None
+    # Throughput as the sender measured it (bytes it wrote over its
+    # seconds): the guest for tcp-tx, L1 for tcp-rx.
+    d = g.get((r, c, 'tcp-tx'))
+    row['tcp_tx_mbps'] = d.get('mbps') if d else None
+    d = net['peer'].get((r, c, 'tcp-rx'))
+    row['tcp_rx_mbps'] = d.get('mbps') if d else None
+    d = g.get((r, c, NET_PPS))
+    row['udp_pps_sent'] = d.get('pps') if d else None
+    # Received: L1's count over its first to last datagram.
+    e = net['peer'].get((r, c, NET_PPS))
+    row['udp_pps_rcvd'] = e.get('pps') if e else None
+    for m in NET_RR:
+        d = g.get((r, c, m))
+        row['%s_lost' % m.replace('-', '_')] = d.get('lost') if d else None
+    for m in NET_UNIT:
+        units = None
+        d = g.get((r, c, m))
+        if m in NET_RR and d:
+            units = d.get('n', 0) + net['warm']
+        elif m == 'tcp-tx' and d:
+            units = d.get('bytes', 0) / 1e6
+        elif m == 'tcp-rx':
+            e = net['peer'].get((r, c, m))
+            units = e.get('bytes', 0) / 1e6 if e else None
+        elif m == NET_PPS and d:
+            units = d.get('sent')
+        pio = per_io(win.get((r, c, m)), units)
+        for k in PER_IO:
+            row['%s_%s' % (m.replace('-', '_'), NET_PER[k])] = pio[k]
+    return row
+
+
+def net_report(net, win, order, out):
+    """Write net.csv (per round) and net-summary.csv (medians); return
+    the Markdown tables: results, ratios to vhost-net and QEMU, L1's
+    counters per unit and the targets of issue 12."""
+    keys = sorted({(r, c) for (r, c, _) in list(net['ok']) + list(net['peer'])})
+    rows = []
+    for r, c in keys:
+        row = {'round': r, 'contender': c}
+        row.update(net_row(net, win, r, c))
+        rows.append(row)
+    cnt = [k for k in rows[0] if k not in ('round', 'contender')] if rows else []
+    with open(os.path.join(out, 'net.csv'), 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=['round', 'contender'] + cnt)
+        w.writeheader()
+        w.writerows(rows)
+    conts = [c for c in order if any(x['contender'] == c for x in rows)]
+    summ = {}
+    for c in conts:
+        rs = [x for x in rows if x['contender'] == c]
+        summ[c] = {k: med([x[k] for x in rs]) for k in cnt}
+        summ[c]['rounds'] = len(rs)
+    with open(os.path.join(out, 'net-summary.csv'), 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['contender', 'rounds'] + cnt)
+        for c in conts:
+            w.writerow([c, summ[c]['rounds']] + [summ[c][k] for k in cnt])
+
+    def get(c, k):
+        return summ.get(c, {}).get(k)
+
+    lines = ['Net (one vCPU, one queue pair, tap0 in L1; medians over rounds):',
+             '',
+             '| contender | rounds | UDP rr p50 µs | p99 | mean |'
+             ' TCP rr p50 µs | p99 | mean | TCP tx Mbit/s | TCP rx Mbit/s |'
+             ' UDP pps sent | UDP pps rcvd |',
+             '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for c in conts:
+        d = summ[c]
+        lines.append('| %s | %d | %s |' % (c, d['rounds'], ' | '.join(
+            fmt(d[k], 0 if 'pps' in k else 1) for k in NET_COLS)))
+    ratio_cols = [('UDP rr p50', 'udp_rr_p50_us'), ('TCP rr p50', 'tcp_rr_p50_us'),
+                  ('TCP tx', 'tcp_tx_mbps'), ('TCP rx', 'tcp_rx_mbps'),
+                  ('UDP pps rcvd', 'udp_pps_rcvd')]
+    lines += ['', 'Ratios (latency: lower is better; throughput: higher):', '',
+              '| contender | ratio to | %s |' % ' | '.join(h for h, _ in ratio_cols),
+              '|---|---|' + '---:|' * len(ratio_cols)]
+    for c in conts:
+        for b in (VHOST, QNET):
+            if c == b or b not in summ:
+                continue
+            lines.append('| %s | %s | %s |' % (c, b, ' | '.join(
+                fmt(ratio(get(c, k), get(b, k)), 2) for _, k in ratio_cols)))
+    lines += ['', 'L1 per unit of work (round trip for rr, MB for the streams,'
+              ' packet sent for udp-pps), each window minus its guest\'s '
+              'empty one:', '',
+              '| contender | mode | L1 CPU µs | exits | user exits | irqs |',
+              '|---|---|---:|---:|---:|---:|']
+    for c in conts:
+        for m in NET_UNIT:
+            pre = m.replace('-', '_') + '_'
+            v = [get(c, pre + NET_PER[k]) for k in PER_IO]
+            if all(x is None for x in v):
+                continue
+            lines.append('| %s | %s | %s | %s | %s | %s |' % (
+                c, m, fmt(v[0], 1), fmt(v[1], 3), fmt(v[2], 3), fmt(v[3], 3)))
+    lines += ['', 'Targets of issue 12 (this run):', '',
+              '| contender | target | limit | measured | met |',
+              '|---|---|---:|---:|---|']
+    for c in KVIRTIO_NET:
+        if c not in summ:
+            continue
+        for what, k, b, lim, le in (
+                ('UDP rr p50 / vhost-net', 'udp_rr_p50_us', VHOST, 0.8, True),
+                ('UDP rr p50 / QEMU userspace', 'udp_rr_p50_us', QNET, 0.5, True),
+                ('TCP tx (guest to L1) / vhost-net', 'tcp_tx_mbps', VHOST, 1.0, False),
+                ('TCP rx (L1 to guest) / vhost-net', 'tcp_rx_mbps', VHOST, 1.0, False)):
+            x = ratio(get(c, k), get(b, k))
+            lines.append('| %s | %s | %s %.1f | %s | %s |' % (
+                c, what, '<=' if le else '>=', lim, fmt(x, 2), verdict(x, lim, le)))
+    lines += ['', 'rr: 64-byte request and answer, one at a time (kvnet rr, '
+              'CLOCK_MONOTONIC around each), after %d warm-up round trips.  '
+              'Streams: TCP for the run\'s seconds, the sender\'s bytes '
+              'over its seconds.  udp-pps: 64-byte UDP payloads from the '
+              'guest as fast as it can send; rcvd is what L1\'s socket got '
+              'from its first to its last datagram.  L1\'s counters: both CPUs\' busy '
+              'time (the L1 end of the test included, the same for every '
+              'contender), L2 exits, KVM_RUN returns to userspace, device '
+              'interrupts accepted by the guest\'s APIC.  Nested under QEMU '
+              'TCG: compare ratios within this run only.' % net['warm'], '']
+    return '\n'.join(lines)
+
+
+def verdict(x, lim, le):
+    """'yes', or by how much a ratio x misses limit lim (le: at most)."""
+    if x is None:
+        return 'not measured'
+    if (x <= lim) if le else (x >= lim):
+        return 'yes'
+    if le:
+        return 'no: %.0f%% over' % ((x / lim - 1) * 100)
+    return 'no: %.0f%% short' % ((1 - x / lim) * 100)
+
+
+def net_plot(net, order, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    rounds = sorted({r for (r, _, _) in net['ok']})
+    conts = [c for c in order if any(c == cc for (_, cc, _) in net['ok'])]
+    rows = {c: [net_row(net, {}, r, c) for r in rounds] for c in conts}
+
+    def m(c, k):
+        return med([x[k] for x in rows[c]])
+
+    panels = [('request-response p50 (µs), whisker p99',
+               [('UDP', 'udp_rr_p50_us', 'udp_rr_p99_us'),
+                ('TCP', 'tcp_rr_p50_us', 'tcp_rr_p99_us')]),
+              ('TCP stream (Mbit/s)', [('guest to L1', 'tcp_tx_mbps', None),
+                                       ('L1 to guest', 'tcp_rx_mbps', None)]),
+              ('64-byte UDP (packets/s)', [('sent', 'udp_pps_sent', None),
+                                           ('received by L1', 'udp_pps_rcvd', None)])]
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    width = 0.8 / max(1, len(conts))
+    for ax, (title, series) in zip(axes, panels):
+        for i, c in enumerate(conts):
+            xs = [j + i * width for j in range(len(series))]
+            ys = [m(c, k) or 0 for _, k, _ in series]
+            err = None
+            if series[0][2]:
+                hi = [(m(c, e) or 0) - y for (_, _, e), y in zip(series, ys)]
+                err = [[0] * len(ys), [max(0, h) for h in hi]]
+            ax.bar(xs, ys, width, yerr=err, capsize=3, label=c)
+        ax.set_xticks([j + width * (len(conts) - 1) / 2 for j in range(len(series))])
+        ax.set_xticklabels([n for n, _, _ in series])
+        ax.set_title(title + ' (nested, TCG)', fontsize=10)
+        ax.grid(True, axis='y', alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def plot(cdf, order, modes, qd, path):

@@ -3,10 +3,18 @@
 #
 # `make bench`: QD1 latency of kvirtio's in-kernel virtio-blk against
 # userspace backends, all inside one nested-testbed L1 run
-# (Documentation/performance.rst).
+# (Documentation/performance.rst); with --mode net, kvirtio's virtio-net
+# against its userspace backend, QEMU and vhost-net instead.
 #
 #   scripts/bench/run.sh [options]
 #
+#   --mode blk|net     what to measure (default blk).  net: request-response
+#                      latency, TCP stream and UDP packet rate of one-vCPU
+#                      guests on a tap in L1 (tools/guest/kvnet), contenders
+#                      knet,knet-inline,unet,qemu-net,qemu-vhost, modes
+#                      udp-rr,tcp-rr,tcp-tx,tcp-rx,udp-pps, no profile and
+#                      no mq guest; results in .build/bench/net
+#   --secs S           net: seconds of each stream and flood (default 10)
 #   --contenders LIST  comma-separated, in this order per round
 #                      (default kernel,kinline,kinline-pio,kdirect,
 #                      kdirect-pio,kpoll,user,user-pio,qemu,qemu-pio,qsd;
@@ -63,16 +71,18 @@ export E2E_BUILD=$OUT/e2e
 cont=kernel,kinline,kinline-pio,kdirect,kdirect-pio,kpoll,user,user-pio,qemu,qemu-pio,qsd with_qemu=1 rounds=3 n=10000 warm=200
 modes=read,write,getid,read-qd16,write-qd16 mq=16 poll=1000 timeout=
 build=1 report_only=0 prof=kinline,kinline-pio,user,qemu profn=2000 fio=0
-pollq=0
+pollq=0 mode=blk secs=10 cont_set=0 modes_set=0
 while [ $# -gt 0 ]; do
 	case $1 in
-	--contenders)	cont=$2; shift ;;
+	--mode)		mode=$2; shift ;;
+	--secs)		secs=$2; shift ;;
+	--contenders)	cont=$2; cont_set=1; shift ;;
 	--with-qemu)	with_qemu=1 ;;
 	--no-qemu)	with_qemu=0 ;;
 	--rounds)	rounds=$2; shift ;;
 	--n)		n=$2; shift ;;
 	--warm)		warm=$2; shift ;;
-	--modes)	modes=$2; shift ;;
+	--modes)	modes=$2; modes_set=1; shift ;;
 	--fio)		fio=1 ;;
 	--poll-queues)	pollq=1 ;;
 	--mq)		mq=$2; shift ;;
@@ -87,14 +97,27 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+case $mode in
+blk)	;;
+net)
+	# The same L1 and L2 images; one one-vCPU guest per contender and
+	# round, nothing traced.
+	[ $cont_set -eq 1 ] || cont=knet,knet-inline,unet,qemu-net,qemu-vhost
+	[ $modes_set -eq 1 ] || modes=udp-rr,tcp-rr,tcp-tx,tcp-rx,udp-pps
+	prof=none mq=0 fio=0 pollq=0
+	OUT_RES=$OUT/net
+	;;
+*)	e2e_die "--mode wants blk or net" ;;
+esac
+case $secs in ''|0|*[!0-9]*) e2e_die "--secs wants a positive number" ;; esac
 if [ $with_qemu -eq 0 ]; then
-	cont=$(echo "$cont" | tr ',' '\n' | grep -vxE 'qemu|qemu-pio|qsd' | paste -sd,)
+	cont=$(echo "$cont" | tr ',' '\n' | grep -vxE 'qemu|qemu-pio|qsd|qemu-net|qemu-vhost' | paste -sd,)
 	[ -n "$cont" ] || e2e_die "no contender left without QEMU"
 fi
-case ,$cont, in *,qemu,*|*,qemu-pio,*|*,qsd,*) with_qemu=1 ;; esac
+case ,$cont, in *,qemu,*|*,qemu-pio,*|*,qsd,*|*,qemu-net,*|*,qemu-vhost,*) with_qemu=1 ;; esac
 [ "$prof" = none ] && prof=
 if [ $with_qemu -eq 0 ]; then
-	prof=$(echo "$prof" | tr ',' '\n' | grep -vxE 'qemu|qemu-pio|qsd' | paste -sd,)
+	prof=$(echo "$prof" | tr ',' '\n' | grep -vxE 'qemu|qemu-pio|qsd|qemu-net|qemu-vhost' | paste -sd,)
 fi
 case $profn in ''|*[!0-9]*) e2e_die "--profile-n wants a number" ;; esac
 [ $fio -eq 1 ] && modes=$modes,fio-read,fio-read-libaio,fio-read-qd16
@@ -112,8 +135,11 @@ fi
 with_fio=0
 case ,$modes, in *,fio-*) with_fio=1 ;; esac
 case $mq in ''|*[!0-9]*) e2e_die "--mq wants a number" ;; esac
-log=$OUT/serial.log
-mkdir -p "$OUT"
+# Results (log, CSV, table, plot) of a net run go to their own
+# directory, so that they do not replace the last blk run's.
+RES=${OUT_RES:-$OUT}
+log=$RES/serial.log
+mkdir -p "$OUT" "$RES"
 
 # Debian's python3 (python3-matplotlib is installed for it), not
 # whatever python3 comes first in PATH.
@@ -122,14 +148,14 @@ PY=/usr/bin/python3
 report()
 {
 	if $PY -c 'import matplotlib' 2>/dev/null; then
-		$PY "$BENCH_DIR/report.py" --out "$OUT" "$log"
+		$PY "$BENCH_DIR/report.py" --out "$RES" "$log"
 	else
 		echo "bench: python3-matplotlib missing (scripts/deps.sh bench): no plot"
-		$PY "$BENCH_DIR/report.py" --no-plot --out "$OUT" "$log"
+		$PY "$BENCH_DIR/report.py" --no-plot --out "$RES" "$log"
 	fi
-	if [ -s "$OUT/trace.gz" ]; then
-		$PY "$BENCH_DIR/profile.py" "$OUT/trace.gz" > "$OUT/profile.md" &&
-			cat "$OUT/profile.md"
+	if [ -s "$RES/trace.gz" ]; then
+		$PY "$BENCH_DIR/profile.py" "$RES/trace.gz" > "$RES/profile.md" &&
+			cat "$RES/profile.md"
 	fi
 }
 [ $report_only -eq 1 ] && { report; exit; }
@@ -146,6 +172,9 @@ np=$(echo "$prof" | tr ',' '\n' | grep -c .)
 boot=$((60 + with_fio * 10))
 [ -n "$timeout" ] || timeout=$((120 + rounds * nc * (ng * boot + (nm + ng - 1) * (2 + n / 1000)) +
 	np * (boot + profn / 100)))
+# net: per guest the boot, two request-response modes (4-7 ms a round
+# trip under nested TCG), and a stream or flood of $secs plus its marks.
+[ $mode = net ] && timeout=$((120 + rounds * nc * (boot + nm * (secs + 6) + 2 * n / 150)))
 
 if [ $build -eq 1 ]; then
 	"$KV_ROOT/scripts/deps.sh" bench || e2e_say "bench: some packages missing (see above)"
@@ -166,10 +195,37 @@ if [ $build -eq 1 ]; then
 	mkdir -p "$OUT/guest"
 	gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -static -pthread \
 		-o "$OUT/guest/kvlat" "$KV_ROOT/tools/guest/kvlat.c" || exit 1
+	# kvnet (both ends of the net modes) and the modules the net mode
+	# needs, whether or not the e2e images carry them: tun and vhost_net
+	# in L1, virtio_net in L2, in /bench/netmod with their own load order.
+	# Only a net run needs them; a blk run goes on without kvnet.
+	kvnet=
+	if [ -f "$KV_ROOT/tools/guest/kvnet.c" ]; then
+		e2e_say "building tools/guest/kvnet (static)"
+		if gcc -O2 -g -Wall -Wextra -Werror -std=gnu11 -static -pthread \
+			-o "$OUT/guest/kvnet" "$KV_ROOT/tools/guest/kvnet.c"; then
+			kvnet=$OUT/guest/kvnet
+		fi
+	fi
+	[ -n "$kvnet" ] || [ $mode != net ] || e2e_die "no kvnet: tools/guest/kvnet.c missing or not building"
+	netmod()	# ROOT MODULES...: into ROOT/bench/netmod
+	{
+		local root=$1 tmp=$OUT/netmod.tmp
+		shift
+		rm -rf "$tmp"
+		e2e_install_modules "$tmp" "$@"
+		mkdir -p "$root/bench"
+		mv "$tmp/lib/modules" "$root/bench/netmod"
+		rm -rf "$tmp"
+	}
 	ov=$OUT/l2-overlay
 	rm -rf "$ov"
 	mkdir -p "$ov/bin" "$ov/bench"
 	cp "$OUT/guest/kvlat" "$ov/bin/kvlat"
+	if [ -n "$kvnet" ]; then
+		cp "$kvnet" "$ov/bin/kvnet"
+		netmod "$ov" virtio_net
+	fi
 	install -m 0755 "$BENCH_DIR/l2-init" "$ov/bench/l2-init"
 	if [ $with_fio -eq 1 ]; then
 		f=$(command -v fio) || e2e_die "fio missing (scripts/deps.sh bench)"
@@ -182,6 +238,11 @@ if [ $build -eq 1 ]; then
 	rm -rf "$ov"
 	mkdir -p "$ov/bench"
 	install -m 0755 "$BENCH_DIR/l1-init" "$ov/bench/l1-init"
+	if [ -n "$kvnet" ]; then
+		mkdir -p "$ov/bin"
+		cp "$kvnet" "$ov/bin/kvnet"
+		netmod "$ov" tun vhost_net
+	fi
 	if [ $with_qemu -eq 1 ]; then
 		qsd=$(command -v qemu-storage-daemon) ||
 			e2e_die "qemu-storage-daemon missing (package qemu-system-x86)"
@@ -198,10 +259,10 @@ kernel=$E2E_KERNEL/boot/vmlinuz-$krel
 
 mem=2048
 [ $with_qemu -eq 1 ] && mem=3072
-append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/bench/l1-init kvb.cont=$cont kvb.rounds=$rounds kvb.n=$n kvb.warm=$warm kvb.modes=$modes kvb.poll=$poll kvb.mq=$mq kvb.prof=$prof kvb.profn=$profn"
-e2e_say "bench: L1 under QEMU TCG; contenders $cont, $rounds rounds, $n requests per mode ($modes; mq $mq); timeout ${timeout}s"
+append="console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/bench/l1-init kvb.bench=$mode kvb.secs=$secs kvb.cont=$cont kvb.rounds=$rounds kvb.n=$n kvb.warm=$warm kvb.modes=$modes kvb.poll=$poll kvb.mq=$mq kvb.prof=$prof kvb.profn=$profn"
+e2e_say "bench: L1 under QEMU TCG; $mode, contenders $cont, $rounds rounds, $n requests per mode ($modes; mq $mq); timeout ${timeout}s"
 start=$(date +%s)
-rm -f "$OUT/trace.gz" "$OUT/profile.md"
+rm -f "$RES/trace.gz" "$RES/profile.md"
 # L1 prints lines for every guest, and kills a guest after 300 s: a
 # console silent for $quiet s means L1 itself stopped (seen once under
 # nested TCG, in round 3 of a full run).  Kill it then, and report what
@@ -220,10 +281,10 @@ quiet=900
 watchdog=$!
 # The profile's trace leaves L1 on its second serial port.
 e2e_boot_l1 "$timeout" $mem "$kernel" "$OUT/l1-initrd.gz" "$append" "$log" \
-	-serial mon:stdio -serial "file:$OUT/trace.gz" |
+	-serial mon:stdio -serial "file:$RES/trace.gz" |
 	while IFS= read -r line; do
 		case $line in
-		"BENCH "*" KVLAT OK"*|"BENCH "*" FIO OK"*|"BENCH VM"*|"BENCH L1"*|*FAIL*|"BENCH TAIL"*)
+		"BENCH "*" KVLAT OK"*|"BENCH "*" FIO OK"*|"BENCH "*" KVNET "*OK*|"BENCH VM"*|"BENCH L1"*|*FAIL*|"BENCH TAIL"*)
 			printf '[%4ds] %s\n' $(($(date +%s) - start)) "$line" | cut -c1-200 ;;
 		esac
 	done

@@ -5,7 +5,8 @@
 # numbers (about a second, no VM): medians over rounds, the ratios to the
 # floor, QEMU and the user backend, per-I/O counters from the windows
 # (one missing), the deeper-queue table, the CSV files, fio's table and
-# both clients' ratios; scripts/bench/fio-json.awk (L2's reader of fio's
+# both clients' ratios; a net run's tables, ratios and targets;
+# scripts/bench/fio-json.awk (L2's reader of fio's
 # JSON) on the JSON of a real fio 3.33 run, selftest-fio.json; and
 # profile.py's segments for a worker and an inline contender.  Exits 1 on
 # any mismatch.
@@ -192,6 +193,68 @@ check table.md '| kernel | user | 0.50 | 0.70 | 0.89 | - | 1.50 |'
 check table.md '| user | qemu | 0.50 | 0.71 | 0.90 | - | 0.50 |'
 check fio.csv '2,kernel,fio-read,io_uring,4096.0,1.0,1000.0,300000.0,350000.0,'
 [ "$(grep -c '^[123],' "$tmp/fio.csv")" -eq 26 ] || { echo "FAIL: fio.csv rows"; fail=1; }
+
+# A net run (run.sh --mode net): kvnet's lines from the guest (OK) and
+# from L1's end (PEEROK), windows per mode, one line cut short.
+rr()	# ROUND CONTENDER PROTO P50_US
+{
+	echo "BENCH $1 $2 KVNET OK mode=$3-rr rr proto=$3 n=1000 lost=0 p50_us=$4 p99_us=900 mean_us=300 min_us=1 max_us=2000"
+}
+mkdir -p "$tmp/net"
+{
+	echo "BENCH L1 READY bench=net cont=knet-inline,qemu-vhost,qemu-net rounds=3 n=1000 warm=100 modes=udp-rr,tcp-rr,tcp-tx,tcp-rx,udp-pps poll=1000 mq=0 secs=10"
+	for r in 1 2 3; do
+		# knet-inline UDP rr p50 100, 200, 300 -> 200 us: 0.80 of
+		# vhost-net's 250 (met, at the limit), 0.40 of QEMU's 500.
+		rr $r knet-inline udp $((r * 100))
+		rr $r qemu-vhost udp 250
+		rr $r qemu-net udp 500
+		# Its window: 1000 + 100 round trips; 1 s of L1 CPU, 2200
+		# exits, 1100 interrupts once the empty window is off.
+		win $r knet-inline idle 10 100 0 3
+		win $r knet-inline udp-rr 110 2300 0 1103
+		rr $r knet-inline tcp 300
+		rr $r qemu-vhost tcp 400
+		# qemu-net's round-2 TCP rr line is cut short: 700 and 900 -> 800.
+		if [ $r -eq 2 ]; then
+			echo "BENCH $r qemu-net KVNET OK mode=tcp-rr rr proto=tcp n=1000 p50_us=9"
+		else
+			rr $r qemu-net tcp $((600 + r * 100))
+		fi
+		# TCP tx 90 Mbit/s against vhost-net's 100: 10% short; rx
+		# (L1's sender) 120 against 100.
+		echo "BENCH $r knet-inline KVNET OK mode=tcp-tx tcp-stream bytes=112500000 secs=10 mbps=90"
+		echo "BENCH $r qemu-vhost KVNET OK mode=tcp-tx tcp-stream bytes=125000000 secs=10 mbps=100"
+		echo "BENCH $r knet-inline KVNET PEEROK mode=tcp-rx tcp-stream bytes=150000000 secs=10 mbps=120"
+		echo "BENCH $r knet-inline KVNET OK mode=tcp-rx-sink tcp-sink bytes=150000000 secs=10 mbps=120"
+		echo "BENCH $r qemu-vhost KVNET PEEROK mode=tcp-rx tcp-stream bytes=125000000 secs=10 mbps=100"
+		# 150 MB L1 to guest: 3 s of CPU, 400 exits (less the idle
+		# window's 100), 1503 irqs -> 20000 us, 2.000, 10.000 per MB.
+		win $r knet-inline tcp-rx 310 400 0 1503
+		# 50000 packets sent in 10 s, 40000 received: 4000 pps.
+		echo "BENCH $r knet-inline KVNET OK mode=udp-pps udp-flood sent=50000 secs=10 pps=5000"
+		echo "BENCH $r knet-inline KVNET PEEROK mode=udp-pps udp-count rcvd=40000 secs=10 pps=4000"
+		echo "BENCH $r knet-inline KVNET FAIL mode=udp-pps: nothing"
+		echo "BENCH VM $r knet-inline rc=0 cpus=1 secs=60"
+	done
+	echo "BENCH L1 DONE"
+} > "$tmp/net/serial.log"
+$PY "$KV_ROOT/scripts/bench/report.py" --no-plot --out "$tmp/net" "$tmp/net/serial.log" > "$tmp/net/stdout" ||
+	{ echo "FAIL: report.py (net) exited $?"; cat "$tmp/net/stdout"; fail=1; }
+check net/table.md '| knet-inline | 3 | 200.0 | 900.0 | 300.0 | 300.0 | 900.0 | 300.0 | 90.0 | 120.0 | 5000 | 4000 |'
+check net/table.md '| qemu-net | 3 | 500.0 | 900.0 | 300.0 | 800.0 |'
+check net/table.md '| knet-inline | qemu-vhost | 0.80 | 0.75 | 0.90 | 1.20 | - |'
+check net/table.md '| knet-inline | qemu-net | 0.40 | 0.38 | - | - | - |'
+check net/table.md '| knet-inline | udp-rr | 909.1 | 2.000 | 0.000 | 1.000 |'
+check net/table.md '| knet-inline | tcp-rx | 20000.0 | 2.000 | 0.000 | 10.000 |'
+check net/table.md '| knet-inline | UDP rr p50 / vhost-net | <= 0.8 | 0.80 | yes |'
+check net/table.md '| knet-inline | UDP rr p50 / QEMU userspace | <= 0.5 | 0.40 | yes |'
+check net/table.md '| knet-inline | TCP tx (guest to L1) / vhost-net | >= 1.0 | 0.90 | no: 10% short |'
+check net/table.md '| knet-inline | TCP rx (L1 to guest) / vhost-net | >= 1.0 | 1.20 | yes |'
+check net/table.md 'after 100 warm-up round trips'
+check net/net.csv '1,knet-inline,100.0,900.0,300.0,300.0,900.0,300.0,90.0,120.0,5000.0,4000.0,'
+[ "$(grep -c '^[123],' "$tmp/net/net.csv")" -eq 9 ] || { echo "FAIL: net.csv rows"; fail=1; }
+check net/net-summary.csv 'qemu-net,3,500.0,'
 
 # L2's reader, with busybox awk as in L2 when there is one.  The numbers
 # are those of job "m", read side, lat_ns (not the warm-up job's, not
