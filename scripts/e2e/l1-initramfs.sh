@@ -5,7 +5,8 @@
 # ccp, kvm, kvm-amd; decompressed, explicit load order), kvirtio.ko built
 # against the matching 6.12 headers, the static VMM with its self-test
 # (guest image and run.sh in /e2e/selftest), the L2 kernel (the same
-# vmlinuz) and the L2 initramfs, kvblk, and the scenario scripts.
+# vmlinuz) and the L2 initramfs, kvblk, kvnet, tun and vhost_net (with
+# the modules they need), and the scenario scripts.
 #
 #   scripts/e2e/l1-initramfs.sh [--with-qemu] [--no-module] [--no-vmm]
 #                               [--patched-kvm]
@@ -53,8 +54,11 @@ mkdir -p "$root/l2" "$root/e2e" "$root/lib"
 e2e_install_busybox "$root"
 # loop, ext4 (with the crc32c it asks for at mount) and the quota format:
 # the quota scenario's file system.
+# tun (the taps of the net scenarios; kvirtio.ko's net backend uses its
+# socket, so it loads before kvirtio.ko) and vhost_net with its tap,
+# vhost and vhost_iotlb (QEMU's vhost=on, the bench's reference).
 e2e_install_modules "$root" irqbypass ccp kvm kvm-amd loop crc32c_generic \
-	ext4 quota_v2
+	ext4 quota_v2 tun vhost_net
 if [ -n "$pkvm" ]; then
 	# The rebuilt modules take the stock ones' files, so the load order
 	# (irqbypass ccp kvm kvm-amd) stays as it is.
@@ -70,7 +74,7 @@ if [ -n "$pkvm" ]; then
 fi
 cp "$E2E_KERNEL/boot/vmlinuz-$krel" "$root/l2/vmlinuz"
 cp "$E2E_OUT/l2-initrd.gz" "$root/l2/initrd.gz"
-for p in kvblk kvdirect kvhold kvpriv kvprobe; do
+for p in kvblk kvdirect kvhold kvnet kvpriv kvprobe; do
 	cp "$E2E_BUILD/guest/$p" "$root/bin/"
 done
 # e2fsprogs' mke2fs (busybox has its own, without -O quota) makes the

@@ -24,6 +24,7 @@
 # With no scenario, only the testbed is checked (L1 boots, KVM and the
 # module load).  Scenarios: probe rng blk verify discard flush ro mq reboot
 # kill leak quota churn wzstorm freeze hostile cfgrace selftest lat demo
+# net-ping net-tcp net-udp net-mq net-offload net-kill net-leak
 # (scripts/e2e/scenarios.sh).  NAME:b1+b2 runs NAME with those backends
 # only (hostile:kernel).
 #
@@ -78,6 +79,9 @@ if [ -z "$timeout" ]; then
 		# The leak scenario boots 20 guests per backend, cfgrace a few.
 		case ${s%%:*} in
 		leak)		timeout=$((timeout + 20 * 40 * n)) ;;
+		# 10 guests; 256 MiB each way.
+		net-leak)	timeout=$((timeout + 10 * 40 * n)) ;;
+		net-tcp)	timeout=$((timeout + 250 * n)) ;;
 		cfgrace)	timeout=$((timeout + ${rounds:-3} * 40 * n)) ;;
 		esac
 	done
