@@ -9,11 +9,12 @@
 #   3. build kvirtio.ko against them, tools/vmm and the guest tools
 #   4. boot L1 under QEMU (software emulation of an AMD CPU with SVM, so
 #      L1 has KVM), load kvm-amd and kvirtio.ko
-#   5. in L1, boot one L2 Linux guest with tools/vmm: its virtio-rng and
-#      first disk (vda) are served by kvirtio.ko (backend=kernel, inline
-#      kicks: the best kernel path), its second disk (vdb), on the same
-#      file, by the VMM's userspace engine (backend=user); show what the
-#      guest sees
+#   5. in L1, boot one L2 Linux guest with tools/vmm: its virtio-rng,
+#      first disk (vda) and network device (eth0, on tap kvt0 in L1) are
+#      served by kvirtio.ko (backend=kernel, inline kicks: the best kernel
+#      path), its second disk (vdb), on the same file, by the VMM's
+#      userspace engine (backend=user); show what the guest sees, its
+#      eth0, a ping to L1 and 16 MiB each way checked at both ends
 #   6. in that guest, alternate QD1 4 KiB random read runs between the
 #      two disks for DEMO_ROUNDS rounds (default 7, LAT_N reads per run,
 #      default 3000) and say which backend is faster, by how much, with
@@ -52,6 +53,10 @@ step "what the guest saw"
 grep -E '^\s*\[demo/kernel\] L2 (DEV|BLK|RNG|DMESG|INFO|HWRNG|KVBLK)' "$log" |
 	sed 's/^ *\[demo\/kernel\] L2 /    /' | head -n 40
 grep -E '^L1 \[demo/kernel\] disk ' "$log" | sed 's/^L1 \[demo\/kernel\] /    /'
+
+step "the guest's network: virtio-net served by kvirtio.ko on tap kvt0 in L1 (192.168.100.1)"
+grep -E '^\s*\[demo/kernel\] L2 NET ' "$log" | sed 's/^ *\[demo\/kernel\] L2 NET /    /'
+grep -E '^L1 \[demo/kernel\] network' "$log" | sed 's/^L1 \[demo\/kernel\] /    /'
 
 step "VMM counters (--stats): exits to the VMM and where each device's requests were served"
 grep -E '^\s*\[demo/kernel\] stats: (exits|dev |  (kernel|user|queue))' "$log" |

@@ -17,7 +17,8 @@ backends=kernel,kworker,user
 "$E2E_DIR/run.sh" --backends $backends \
 	probe rng blk verify aio discard flush ro mq reboot kill leak \
 	quota churn wzstorm freeze hostile:kernel+kworker cfgrace \
-	selftest:kernel+user intx fallback:kernel lat
+	selftest:kernel+user intx fallback:kernel lat net-ping net-tcp net-udp \
+	net-mq net-offload net-kill net-leak
 stock=$?
 # Direct mode on a kvm.ko with patches/kvm (smoke.sh says more).
 "$E2E_DIR/run.sh" --patched-kvm --backends kdirect \

@@ -1007,9 +1007,10 @@ sc_lat()
 	echo "E2E LAT $BACKEND $l"
 }
 
-# What `make demo` shows: one guest whose rng and first disk are served
-# by kvirtio.ko (inline kicks) and whose second disk, on the same file,
-# by the VMM's userspace backend (so the scenario is kernel only).  It
+# What `make demo` shows: one guest whose rng, first disk and network
+# device are served by kvirtio.ko (inline kicks) and whose second disk, on
+# the same file, by the VMM's userspace backend (so the scenario is kernel
+# only).  The network moves 16 MiB each way between the guest and L1.  It
 # alternates QD1 4 KiB read runs between the disks for $ROUNDS rounds;
 # each run becomes "E2E LAT <backend> round=R disk=vdX ...".
 sc_demo()
@@ -1018,12 +1019,27 @@ sc_demo()
 		{ REASON="the demo runs as demo:kernel (its guest has both backends)"; return 1; }
 	patterned $W/disk 22 $((64 * MIB)) 64M
 	VM_MORE="--blk $W/disk,backend=user"
+	# The guest's network: a kvirtio.ko net device on tap $TAP.
+	net_tap 1 1500 || return 1
+	net_bg sink tcp-sink 5001
+	net_bg src tcp-source $NET_L2 5002 16M 23
 	# A run of LAT_N reads per disk takes LAT_N / 100 s at 5 ms a read.
-	guest 1 $W/disk inline=on \
+	NET=on guest 1 $W/disk inline=on \
 		"kvt.scen=demo kvt.seed=22 kvt.n=${LAT_N:-3000} kvt.rounds=${ROUNDS:-7}" \
 		$((120 + ${ROUNDS:-7} * ${LAT_N:-3000} / 100))
 	rc=$?
 	VM_MORE=
+	if [ $rc = 0 ]; then
+		if net_wait sink 20 && sink=$NETOUT && net_wait src 20; then
+			same_stream "network, guest to L1" "$(l2_net tcp-source)" "$sink" $((16 * MIB)) &&
+				same_stream "network, L1 to guest" "$NETOUT" "$(l2_net tcp-sink)" $((16 * MIB)) ||
+				rc=1
+		else
+			REASON="L1's end of the transfer: $NETOUT"
+			rc=1
+		fi
+	fi
+	net_untap
 	[ $rc = 0 ] || return 1
 	# A disk's backend: its PCI slot in the guest ("L2 BLK vda ...
 	# pci=0000:00:02.0") is a device of the VMM's --stats ("stats: dev

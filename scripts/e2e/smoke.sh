@@ -19,11 +19,15 @@ set -uo pipefail
 # functional scenarios; the lifecycle and isolation ones, which do not
 # depend on where a request is served, run with the defaults (kernel) and
 # user; fallback proves that direct mode asked of a stock KVM forwards.
-"$E2E_DIR/run.sh" --backends kernel,kworker,user --timeout 1200 \
+# The net scenarios (a virtio-net device on a tap in L1) run with kernel
+# and user: about 4 minutes per backend, most of it net-leak's 10 guests.
+"$E2E_DIR/run.sh" --backends kernel,kworker,user --timeout 1800 \
 	probe rng blk verify aio discard flush ro mq reboot kill leak:kernel+user \
 	quota:kernel+user churn:kernel+user wzstorm:kernel+user \
 	freeze:kernel+user hostile:kernel cfgrace:kernel+user selftest:kernel+user \
-	intx:kernel+user fallback:kernel
+	intx:kernel+user fallback:kernel net-ping:kernel+user net-tcp:kernel+user \
+	net-udp:kernel+user net-mq:kernel+user net-offload:kernel+user \
+	net-kill:kernel+user net-leak:kernel+user
 stock=$?
 # The second boots L1 with kvm.ko rebuilt with patches/kvm (built by the
 # kvm-patch stage, cached in .build/kvm) and runs the functional and
