@@ -859,10 +859,18 @@ static int net_process_queue(struct kvirtio_device *vdev, u16 qid,
 	u16 ctrl = net_ctrl_queue(n);
 	int ret;
 
-	/* Queues past the control queue are not in the driver's layout. */
-	if (qid >= vdev->num_queues || qid > ctrl ||
-	    !kvirtio_queue_ready(&n->queues[qid]))
+	if (qid >= vdev->num_queues || !kvirtio_queue_ready(&n->queues[qid]))
 		return 0;
+	/*
+	 * Queues past the control queue are not in the driver's layout:
+	 * their chains are never work (waiting for the backend keeps kicks
+	 * off and the worker from looping on chains it will not take).
+	 */
+	if (qid > ctrl) {
+		kvirtio_queue_set_wait(&n->queues[qid],
+				       KVIRTIO_QUEUE_WAIT_BACKEND);
+		return 0;
+	}
 	if (qid == ctrl)
 		ret = net_ctrl_process(n, qid, budget);
 	else if (qid & 1)
