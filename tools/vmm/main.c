@@ -58,18 +58,6 @@ static const char usage_text[] =
 
 static struct vmm the_vmm;
 
-void vmm_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("vmm: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
-
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_error(const char *fmt, ...)
 {
@@ -81,43 +69,6 @@ static void usage_error(const char *fmt, ...)
 	fputs("\n(try --help)\n", stderr);
 	va_end(ap);
 	exit(2);
-}
-
-/**
- * vmm_print_counters() - one "stats:" line of name=value pairs
- * @prefix: what the line is about ("exits", "dev 01.0 rng", ...)
- * @names: counter names
- * @vals: their values
- * @n: how many
- */
-void vmm_print_counters(const char *prefix, const char * const *names,
-			const unsigned long long *vals, unsigned int n)
-{
-	unsigned int i;
-
-	fprintf(stderr, "stats: %s", prefix);
-	for (i = 0; i < n; i++)
-		fprintf(stderr, " %s=%llu", names[i], vals[i]);
-	fputc('\n', stderr);
-}
-
-/**
- * vmm_request_stop() - end the VM (first caller's status wins)
- * @vmm: the VM
- * @status: process exit status
- * @why: printed once
- */
-void vmm_request_stop(struct vmm *vmm, int status, const char *why)
-{
-	pthread_mutex_lock(&vmm->stop_lock);
-	if (!atomic_load(&vmm->stopping)) {
-		vmm->exit_status = status;
-		fprintf(stderr, "\nvmm: %s: stopping (status %d)\n", why,
-			status);
-		atomic_store(&vmm->stopping, true);
-		pthread_cond_broadcast(&vmm->stop_cond);
-	}
-	pthread_mutex_unlock(&vmm->stop_lock);
 }
 
 static unsigned long parse_num(const char *opt, const char *s,

@@ -270,6 +270,7 @@ struct vmm {
 	struct vmm_stats stats;
 };
 
+/* lifecycle.c */
 void vmm_print_counters(const char *prefix, const char * const *names,
 			const unsigned long long *vals, unsigned int n);
 void vmm_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
