@@ -1908,6 +1908,9 @@ static void net_reset_restores(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, nt_ctrl_u8(c, VIRTIO_NET_CTRL_RX,
 					 VIRTIO_NET_CTRL_RX_PROMISC, 0),
 			VIRTIO_NET_OK);
+	KUNIT_ASSERT_EQ(test, nt_ctrl_u8(c, VIRTIO_NET_CTRL_RX,
+					 VIRTIO_NET_CTRL_RX_ALLMULTI, 1),
+			VIRTIO_NET_OK);
 	len = nt_mac_table(tab, 1, nt_other, 0, nt_mcast);
 	KUNIT_ASSERT_EQ(test, nt_ctrl(c, VIRTIO_NET_CTRL_MAC,
 				      VIRTIO_NET_CTRL_MAC_TABLE_SET, tab, len),
@@ -1948,6 +1951,14 @@ static void net_reset_restores(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kvirtio_net_active_pairs(c->t.vdev), 1);
 	KUNIT_EXPECT_TRUE(test, nt_rx_passes(c, nt_mcast2));
 	KUNIT_EXPECT_TRUE(test, nt_rx_passes(c, newmac));
+	/* The old table is gone: with the filter on, only our address. */
+	KUNIT_ASSERT_EQ(test, nt_ctrl_u8(c, VIRTIO_NET_CTRL_RX,
+					 VIRTIO_NET_CTRL_RX_PROMISC, 0),
+			VIRTIO_NET_OK);
+	KUNIT_EXPECT_FALSE(test, nt_rx_passes(c, nt_other));
+	KUNIT_EXPECT_FALSE(test, nt_rx_passes(c, newmac));
+	KUNIT_EXPECT_FALSE(test, nt_rx_passes(c, nt_mcast));
+	KUNIT_EXPECT_TRUE(test, nt_rx_passes(c, nt_mac));
 	/* Packet queue 1 is served by pair 0 again. */
 	nt_rx_post(c, 0, 256, NULL);
 	nt_rx_push_plain(c, 1, nt_mac, 60);
@@ -1958,7 +1969,7 @@ static void net_reset_restores(struct kunit *test)
 	nt_rx_push(c, 0, &h, nt_mac, 3000);
 	KUNIT_EXPECT_EQ(test, nt_rx_run(c, 0), 0);
 	KUNIT_EXPECT_EQ(test, kvtn_be_waiting(&c->t.tb, 0), 0U);
-	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(nt_ring(c, 0)), 4);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(nt_ring(c, 0)), 5);
 }
 
 /* A failing backend at DRIVER_OK: the device asks for a reset. */
