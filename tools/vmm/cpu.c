@@ -282,7 +282,7 @@ int vmm_cpus_start(struct vmm *vmm)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = kick_signal;
-	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(VMM_KICK_SIGNAL, &sa, NULL);
 	for (i = 0; i < vmm->ncpus; i++) {
 		if (pthread_create(&vmm->cpus[i].thread, NULL, cpu_thread,
 				   &vmm->cpus[i])) {
@@ -300,7 +300,7 @@ void vmm_cpus_stop(struct vmm *vmm)
 
 	for (i = 0; i < vmm->ncpus; i++) {
 		vmm->cpus[i].run->immediate_exit = 1;
-		pthread_kill(vmm->cpus[i].thread, SIGUSR1);
+		pthread_kill(vmm->cpus[i].thread, VMM_KICK_SIGNAL);
 	}
 	for (i = 0; i < vmm->ncpus; i++)
 		pthread_join(vmm->cpus[i].thread, NULL);

@@ -21,11 +21,16 @@
 #include "intx.h"
 #include "vmm.h"
 
+_Static_assert(VMM_NET_PAIRS_MAX == KVIRTIO_NET_PAIRS_MAX,
+	       "--net queues= must match the UAPI's pair limit");
+
 struct kdev {
 	struct vmm_dev d;
 	struct kvirtio_dev *kv;
 	struct kvirtio_options opts;
 	bool kvm_bus;		/* direct mode wanted and not refused */
+	bool net;		/* a net device: link and net counters */
+	bool link_down;		/* net: as last set */
 	uint64_t placed[6];	/* BAR addresses given to the device */
 };
 
@@ -177,24 +182,51 @@ static void k_print_stats(struct vmm_dev *d)
 		"wakeups", "budget_exhausted", "poll_hits", "inline_passes",
 		"inline_handoffs", "direct_accesses", "direct_kicks",
 	};
-	unsigned long long v[ARRAY_SIZE(names)];
+	static const char * const net_names[] = {
+		"tx_packets", "rx_packets", "tx_dropped", "rx_dropped",
+		"ctrl_errors",
+	};
+	struct kdev *k = d->priv;
 	struct kvirtio_stats st;
 
 	if (kvirtio_dev_get_stats(kv_of(d), &st))
 		return;
-	v[0] = st.requests;
-	v[1] = st.bytes;
-	v[2] = st.kicks;
-	v[3] = st.interrupts;
-	v[4] = st.errors;
-	v[5] = st.wakeups;
-	v[6] = st.budget_exhausted;
-	v[7] = st.poll_hits;
-	v[8] = st.inline_passes;
-	v[9] = st.inline_handoffs;
-	v[10] = st.direct_accesses;
-	v[11] = st.direct_kicks;
-	vmm_print_counters("  kernel", names, v, ARRAY_SIZE(names));
+	{
+		const unsigned long long v[] = {
+			st.requests, st.bytes, st.kicks, st.interrupts,
+			st.errors, st.wakeups, st.budget_exhausted,
+			st.poll_hits, st.inline_passes, st.inline_handoffs,
+			st.direct_accesses, st.direct_kicks,
+		};
+		const unsigned long long n[] = {
+			st.net_tx_packets, st.net_rx_packets,
+			st.net_tx_dropped, st.net_rx_dropped,
+			st.net_ctrl_errors,
+		};
+
+		_Static_assert(ARRAY_SIZE(v) == ARRAY_SIZE(names),
+			       "one name per counter");
+		_Static_assert(ARRAY_SIZE(n) == ARRAY_SIZE(net_names),
+			       "one name per net counter");
+		vmm_print_counters("  kernel", names, v, ARRAY_SIZE(v));
+		if (k->net)
+			vmm_print_counters("  net", net_names, n,
+					   ARRAY_SIZE(n));
+	}
+}
+
+static int k_toggle_link(struct vmm_dev *d)
+{
+	struct kdev *k = d->priv;
+	int ret;
+
+	if (!k->net)
+		return -EOPNOTSUPP;
+	ret = kvirtio_dev_set_link(k->kv, k->link_down);
+	if (ret)
+		return ret;
+	k->link_down = !k->link_down;
+	return !k->link_down;
 }
 
 static const struct vmm_dev_ops kernel_ops = {
@@ -209,7 +241,37 @@ static const struct vmm_dev_ops kernel_ops = {
 	.bars_moved = k_bars_moved,
 	.stop = k_stop,
 	.print_stats = k_print_stats,
+	.toggle_link = k_toggle_link,
 };
+
+/*
+ * A net device on the tap's queues, one per pair: the device takes its
+ * own references, so ours are closed either way.
+ */
+static int create_net(struct vmm *vmm, int ctl, const struct vmm_dev_spec *spec,
+		      uint32_t flags, struct kvirtio_dev **out)
+{
+	struct kvirtio_net_params p;
+	unsigned int i, pairs = vmm_net_pairs(vmm, spec);
+	int fds[VMM_NET_PAIRS_MAX];
+	int ret;
+
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < ARRAY_SIZE(p.tap_fds); i++)
+		p.tap_fds[i] = -1;
+	ret = vmm_tap_open(spec->tap, pairs, fds);
+	if (ret)
+		return ret;
+	for (i = 0; i < pairs; i++)
+		p.tap_fds[i] = fds[i];
+	p.num_pairs = pairs;
+	p.mtu = spec->mtu;
+	vmm_net_mac(spec, p.mac);
+	p.features_off = vmm_net_features_off(spec);
+	ret = kvirtio_dev_create_net(ctl, &p, 0, flags, out);
+	vmm_tap_close(fds, pairs);
+	return ret;
+}
 
 int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 			  struct vmm_dev **out)
@@ -220,7 +282,6 @@ int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 	unsigned int i;
 	int ctl, ret, fd;
 
-	(void)vmm;
 	ctl = kvirtio_open();
 	if (ctl < 0) {
 		fprintf(stderr, "vmm: %s: %s (is kvirtio.ko loaded?)\n",
@@ -234,6 +295,9 @@ int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 	}
 	if (!strcmp(spec->type, "rng")) {
 		ret = kvirtio_dev_create_rng(ctl, 0, flags, &k->kv);
+	} else if (!strcmp(spec->type, "net")) {
+		ret = create_net(vmm, ctl, spec, flags, &k->kv);
+		k->net = true;
 	} else {
 		fd = open(spec->path, (spec->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC |
 			  (spec->direct ? O_DIRECT : 0));

@@ -32,14 +32,21 @@
 #include "virtio_pci.h"
 #include "devices/rng.h"
 #include "devices/blk.h"
+#include "devices/net.h"
 #include "backend/blk_user.h"
+#include "backend/net_user.h"
 #include "backend/pci_user.h"
 
 #include "../lib/libkvirtio.h"
 #include "intx.h"
 #include "vmm.h"
 
+_Static_assert(VMM_NET_PAIRS_MAX == KVIRTIO_NET_PAIRS_MAX,
+	       "--net queues= must match the device's pair limit");
+
 #define WAKE_TAG		0xffffffffU
+/* Epoll tags of a net backend: above every queue's kick tag. */
+#define NET_TAG_BASE		0x10000U
 #define BUDGET_REQUESTS		256
 #define BUDGET_BYTES		(1ULL << 20)
 
@@ -50,6 +57,8 @@ struct udev {
 	struct kvirtio_device *vdev;
 	struct kvirtio_pci vp;
 	struct kvirtio_blk_backend *blk;
+	struct kvirtio_net_backend *net;
+	bool link_down;		/* net: as last set (d.lock) */
 	int *kick_fds;
 	int *irq_fds;
 	int wake_fd;
@@ -249,6 +258,12 @@ static void *worker(void *arg)
 					continue;
 				continue;
 			}
+			if (tag >= NET_TAG_BASE) {
+				/* Frames on a tap: kicks its receive queue. */
+				if (u->net)
+					kvirtio_net_user_event(u->net, tag);
+				continue;
+			}
 			if (read(u->kick_fds[tag], &cnt, sizeof(cnt)) < 0)
 				continue;
 			atomic_fetch_add(&u->kicks, 1);
@@ -432,9 +447,6 @@ static int u_start(struct vmm_dev *d)
 	ret = new_eventfds(&u->kick_fds, d->num_queues);
 	if (ret)
 		return ret;
-	u->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (u->epfd < 0)
-		return -errno;
 	ret = epoll_add(u->epfd, u->wake_fd, WAKE_TAG);
 	for (i = 0; !ret && i < d->num_queues; i++)
 		ret = epoll_add(u->epfd, u->kick_fds[i], i);
@@ -470,9 +482,78 @@ static void u_stop(struct vmm_dev *d)
 	if (u->blk) {
 		kvirtio_blk_destroy(u->vdev);
 		kvirtio_blk_user_destroy(u->blk);
+	} else if (u->net) {
+		kvirtio_net_destroy(u->vdev);
+		kvirtio_net_user_destroy(u->net);
 	} else {
 		kvirtio_rng_destroy(u->vdev);
 	}
+}
+
+static void print_net_stats(struct udev *u)
+{
+	static const char * const net_names[] = {
+		"tx_packets", "tx_bytes", "tx_bad_hdr", "tx_bad_len",
+		"tx_backend_err", "rx_packets", "rx_bytes", "rx_merged",
+		"rx_too_big", "rx_filtered", "rx_bad_hdr", "rx_bad_buf",
+		"rx_backend_err", "rx_no_buffers", "ctrl_ok", "ctrl_err",
+		"link_changes", "active_pairs",
+		/* the sums KVIRTIO_DEVICE_GET_STATS gives backend=kernel */
+		"tx_dropped", "rx_dropped", "ctrl_errors",
+	};
+	static const char * const tap_names[] = {
+		"reads", "read_errors", "runts", "drops", "writes",
+		"write_errors", "events",
+	};
+	struct kvirtio_net_user_stats ts;
+	struct kvirtio_net_stats ns;
+	u16 pairs;
+
+	pthread_mutex_lock(&u->d.lock);
+	kvirtio_net_get_stats(u->vdev, &ns);
+	pairs = kvirtio_net_active_pairs(u->vdev);
+	pthread_mutex_unlock(&u->d.lock);
+	kvirtio_net_user_get_stats(u->net, &ts);
+	{
+		const unsigned long long v[] = {
+			ns.tx_packets, ns.tx_bytes, ns.tx_bad_hdr,
+			ns.tx_bad_len, ns.tx_backend_err, ns.rx_packets,
+			ns.rx_bytes, ns.rx_merged, ns.rx_too_big,
+			ns.rx_filtered, ns.rx_bad_hdr, ns.rx_bad_buf,
+			ns.rx_backend_err, ns.rx_no_buffers, ns.ctrl_ok,
+			ns.ctrl_err, ns.link_changes, pairs,
+			ns.tx_bad_hdr + ns.tx_bad_len + ns.tx_backend_err,
+			ns.rx_too_big + ns.rx_filtered + ns.rx_bad_hdr +
+			ns.rx_backend_err, ns.ctrl_err,
+		};
+		const unsigned long long t[] = {
+			ts.reads, ts.read_errors, ts.runts, ts.drops,
+			ts.writes, ts.write_errors, ts.events,
+		};
+
+		_Static_assert(ARRAY_SIZE(v) == ARRAY_SIZE(net_names),
+			       "one name per net counter");
+		_Static_assert(ARRAY_SIZE(t) == ARRAY_SIZE(tap_names),
+			       "one name per tap counter");
+		vmm_print_counters("  net", net_names, v, ARRAY_SIZE(v));
+		vmm_print_counters("  tap", tap_names, t, ARRAY_SIZE(t));
+	}
+}
+
+/* SIGUSR1: the link as kvirtio.ko's KVIRTIO_DEVICE_SET_LINK sets it. */
+static int u_toggle_link(struct vmm_dev *d)
+{
+	struct udev *u = udev_of(d);
+	bool up;
+
+	if (!u->net)
+		return -EOPNOTSUPP;
+	vmm_dev_cfg_lock(d);
+	u->link_down = !u->link_down;
+	up = !u->link_down;
+	kvirtio_net_set_link(u->vdev, up);
+	pthread_mutex_unlock(&d->lock);
+	return up;
 }
 
 static void u_print_stats(struct vmm_dev *d)
@@ -517,6 +598,8 @@ static void u_print_stats(struct vmm_dev *d)
 		snprintf(what, sizeof(what), "  queue %u", q);
 		vmm_print_counters(what, queue_names, v, ARRAY_SIZE(v));
 	}
+	if (u->net)
+		print_net_stats(u);
 }
 
 static const struct vmm_dev_ops user_ops = {
@@ -530,6 +613,7 @@ static const struct vmm_dev_ops user_ops = {
 	.pio_notify_moved = u_pio_notify_moved,
 	.stop = u_stop,
 	.print_stats = u_print_stats,
+	.toggle_link = u_toggle_link,
 };
 
 /* The blk backend reads and writes guest buffers in place. */
@@ -569,6 +653,45 @@ static int create_blk(struct udev *u, const struct vmm_dev_spec *spec)
 	return ret;
 }
 
+/*
+ * A net device on the tap's queues, one per pair; the backend keeps its
+ * own dups, and the worker's epoll set watches them for it.
+ */
+static int create_net(struct udev *u, const struct vmm_dev_spec *spec)
+{
+	unsigned int pairs = vmm_net_pairs(u->d.vmm, spec);
+	struct kvirtio_net_user_opts no = {
+		.num_queues = pairs,
+		.epfd = u->epfd,
+		.tag_base = NET_TAG_BASE,
+		.translate = u_translate,
+		.translate_opaque = u->d.vmm,
+	};
+	struct kvirtio_net_opts op = {
+		.num_pairs = pairs,
+		.mtu = spec->mtu,
+		.features_off = vmm_net_features_off(spec),
+	};
+	int fds[VMM_NET_PAIRS_MAX];
+	int ret;
+
+	ret = vmm_tap_open(spec->tap, pairs, fds);
+	if (ret)
+		return ret;
+	no.fds = fds;
+	ret = kvirtio_net_user_create(&no, &u->net);
+	vmm_tap_close(fds, pairs);
+	if (ret)
+		return ret;
+	vmm_net_mac(spec, op.mac);
+	ret = kvirtio_net_create(&op, u->net, &u->vdev);
+	if (ret) {
+		kvirtio_net_user_destroy(u->net);
+		u->net = NULL;
+	}
+	return ret;
+}
+
 static int create_model(struct udev *u, const struct vmm_dev_spec *spec)
 {
 	struct kvirtio_rng_opts ro = {
@@ -577,6 +700,8 @@ static int create_model(struct udev *u, const struct vmm_dev_spec *spec)
 
 	if (!strcmp(spec->type, "blk"))
 		return create_blk(u, spec);
+	if (!strcmp(spec->type, "net"))
+		return create_net(u, spec);
 	return kvirtio_rng_create(&ro, &u->vdev);
 }
 
@@ -595,16 +720,14 @@ int vmm_dev_user_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 	u->gmem.ops = &user_gmem_ops;
 	u->host_ops.kick = u_kick;
 	u->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (u->wake_fd < 0) {
-		free(u);
-		return -errno;
+	u->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (u->wake_fd < 0 || u->epfd < 0) {
+		ret = -errno;
+		goto fail;
 	}
 	ret = create_model(u, spec);
-	if (ret) {
-		close(u->wake_fd);
-		free(u);
-		return ret;
-	}
+	if (ret)
+		goto fail;
 	u->vdev->mem = &u->gmem;
 	u->vdev->host = &u->host_ops;
 	u->vdev->host_priv = u;
@@ -637,4 +760,11 @@ int vmm_dev_user_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 		return -ENOMEM;
 	*out = &u->d;
 	return 0;
+fail:
+	if (u->epfd >= 0)
+		close(u->epfd);
+	if (u->wake_fd >= 0)
+		close(u->wake_fd);
+	free(u);
+	return ret;
 }

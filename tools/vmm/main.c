@@ -4,13 +4,16 @@
  *
  *   vmm --kernel bzImage [--initrd FILE] [--cmdline STR] [--cpus N]
  *       [--mem MB] [--rng backend=user|kernel]
- *       [--blk FILE[,ro][,backend=user|kernel][,queues=N]] [--stats]
+ *       [--blk FILE[,ro][,backend=user|kernel][,queues=N]]
+ *       [--net tap=NAME[,backend=user|kernel][,queues=N][,mac=M]] [--stats]
  *
  * See Documentation/vmm.rst.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,6 +40,14 @@ static const char usage_text[] =
 "  --blk FILE[,ro][,direct][,backend=user|kernel][,queues=N][,notify=pio|mmio]\n"
 "      [,KOPTS]        virtio-blk device on FILE; direct: open it O_DIRECT\n"
 "                      (a block device then completes I/O asynchronously)\n"
+"  --net tap=NAME[,backend=user|kernel][,queues=N][,mac=XX:XX:XX:XX:XX:XX]\n"
+"      [,mtu=N][,offloads=on|off][,notify=pio|mmio][,KOPTS]\n"
+"                      virtio-net device on tap NAME (attached to, or\n"
+"                      created); queues: queue pairs, 1..7 (default: one\n"
+"                      per vCPU, at most 7); mac: default derived from\n"
+"                      NAME; mtu: offer VIRTIO_NET_F_MTU, 68..65535;\n"
+"                      offloads=off: no checksum, TSO or ECN offloads.\n"
+"                      SIGUSR1 toggles the link of every net device\n"
 "      notify=pio      the device offers a port I/O notify area first: the\n"
 "                      guest kicks with an OUT, which KVM serves without\n"
 "                      decoding an instruction (default)\n"
@@ -196,6 +207,106 @@ static void parse_blk(struct vmm *vmm, char *arg)
 			    strerror(errno));
 }
 
+/* A name TUNSETIFF takes as it is: no "%d" template, no path. */
+static bool tap_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	if (!len || len >= IFNAMSIZ || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return false;
+	for (p = name; *p; p++) {
+		if (*p == '/' || *p == ':' || *p == '%' ||
+		    !isgraph((unsigned char)*p))
+			return false;
+	}
+	return true;
+}
+
+static void check_tap_name(const char *name)
+{
+	if (tap_name_ok(name))
+		return;
+	usage_error("--net: tap='%s': not an interface name (1..%d chars, no '/:%%' or blanks)",
+		    name, IFNAMSIZ - 1);
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* "XX:XX:XX:XX:XX:XX", a unicast address other than all zeroes. */
+static void parse_mac(const char *val, uint8_t mac[6])
+{
+	unsigned int i;
+	int hi, lo;
+
+	if (strlen(val) != 17)
+		goto bad;
+	for (i = 0; i < 6; i++) {
+		const char *p = val + 3 * i;
+
+		hi = hex_digit(p[0]);
+		lo = hex_digit(p[1]);
+		if (hi < 0 || lo < 0 || (i < 5 && p[2] != ':'))
+			goto bad;
+		mac[i] = hi << 4 | lo;
+	}
+	if (mac[0] & 1)
+		usage_error("--net: mac=%s is a multicast address", val);
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		usage_error("--net: mac=%s is all zeroes", val);
+	return;
+bad:
+	usage_error("--net: mac must be XX:XX:XX:XX:XX:XX (hex), not '%s'", val);
+}
+
+static void parse_net(struct vmm *vmm, char *arg)
+{
+	struct vmm_dev_spec *s = new_spec(vmm, "net");
+	char *tok, *save = NULL;
+	unsigned int i;
+
+	s->queues = 0;	/* one pair per vCPU, once --cpus is known */
+	for (tok = strtok_r(arg, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "tap=", 4)) {
+			check_tap_name(tok + 4);
+			s->tap = tok + 4;
+		} else if (parse_common("--net", s, tok)) {
+			continue;
+		} else if (!strncmp(tok, "queues=", 7)) {
+			s->queues = parse_num("--net queues", tok + 7, 1,
+					      VMM_NET_PAIRS_MAX);
+		} else if (!strncmp(tok, "mac=", 4)) {
+			parse_mac(tok + 4, s->mac);
+			s->mac_set = true;
+		} else if (!strncmp(tok, "mtu=", 4)) {
+			s->mtu = parse_num("--net mtu", tok + 4, 68, 65535);
+		} else if (!strncmp(tok, "offloads=", 9)) {
+			if (strcmp(tok + 9, "on") && strcmp(tok + 9, "off"))
+				usage_error("--net: offloads must be on or off, not '%s'",
+					    tok + 9);
+			s->offloads_off = !strcmp(tok + 9, "off");
+		} else {
+			usage_error("--net: unknown option '%s'", tok);
+		}
+	}
+	check_kernel_only("--net", s);
+	if (!s->tap)
+		usage_error("--net: tap=NAME is required");
+	/* Two devices would fight over one tap's queues. */
+	for (i = 0; i + 1 < vmm->nspecs; i++) {
+		if (vmm->specs[i].tap && !strcmp(vmm->specs[i].tap, s->tap))
+			usage_error("--net: tap '%s' is given twice", s->tap);
+	}
+}
+
 static void parse_args(struct vmm *vmm, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -206,6 +317,7 @@ static void parse_args(struct vmm *vmm, int argc, char **argv)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "rng", required_argument, NULL, 'r' },
 		{ "blk", required_argument, NULL, 'b' },
+		{ "net", required_argument, NULL, 'N' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
@@ -241,6 +353,9 @@ static void parse_args(struct vmm *vmm, int argc, char **argv)
 			break;
 		case 'b':
 			parse_blk(vmm, optarg);
+			break;
+		case 'N':
+			parse_net(vmm, optarg);
 			break;
 		case 's':
 			vmm->stats_on = true;
@@ -332,21 +447,57 @@ static int create_devices(struct vmm *vmm)
 }
 
 /*
+ * SIGUSR1: every net device's link goes down if it is up, up if it is
+ * down (the guest gets a config interrupt).  Only while the devices exist:
+ * main() clears links_live under link_lock before it destroys them.
+ */
+static void toggle_links(struct vmm *vmm)
+{
+	unsigned int i;
+	int up;
+
+	pthread_mutex_lock(&vmm->link_lock);
+	for (i = 0; vmm->links_live && i < vmm->ndevs; i++) {
+		struct vmm_dev *d = vmm->devs[i];
+
+		if (!d->ops->toggle_link)
+			continue;
+		up = d->ops->toggle_link(d);
+		if (up == -EOPNOTSUPP)
+			continue;
+		if (up < 0)
+			fprintf(stderr, "vmm: %02x.0 %s: setting the link: %s\n",
+				d->slot, d->name, strerror(-up));
+		else
+			fprintf(stderr, "vmm: %02x.0 %s: link %s\n", d->slot,
+				d->name, up ? "up" : "down");
+	}
+	pthread_mutex_unlock(&vmm->link_lock);
+}
+
+/*
  * SIGINT, SIGTERM and SIGHUP stop the VM like a guest reboot would (vCPUs
- * stopped, --stats printed, devices destroyed), with status 128 + signal.
- * They are blocked in every thread and taken here with sigwait().
+ * stopped, --stats printed, devices destroyed), with status 128 + signal;
+ * SIGUSR1 toggles net links.  They are blocked in every thread and taken
+ * here with sigwait().
  */
 static void *signal_thread(void *arg)
 {
 	sigset_t *set = arg;
 	int sig;
 
-	if (!sigwait(set, &sig))
+	while (!sigwait(set, &sig)) {
+		if (sig == SIGUSR1) {
+			toggle_links(&the_vmm);
+			continue;
+		}
 		vmm_request_stop(&the_vmm, 128 + sig, strsignal(sig));
+		break;
+	}
 	return NULL;
 }
 
-static int catch_stop_signals(void)
+static int catch_signals(void)
 {
 	static sigset_t set;
 	pthread_t t;
@@ -355,6 +506,7 @@ static int catch_stop_signals(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) ||
 	    pthread_create(&t, NULL, signal_thread, &set))
 		return -1;
@@ -426,9 +578,10 @@ int main(int argc, char **argv)
 
 	pthread_mutex_init(&vmm->stop_lock, NULL);
 	pthread_cond_init(&vmm->stop_cond, NULL);
+	pthread_mutex_init(&vmm->link_lock, NULL);
 	parse_args(vmm, argc, argv);
 
-	if (ignore_sigxfsz() || catch_stop_signals() || kvm_init(vmm) ||
+	if (ignore_sigxfsz() || catch_signals() || kvm_init(vmm) ||
 	    vmm_mem_init(vmm))
 		return 1;
 	if (vmm_boot_load(vmm, &entry) || vmm_mptable_build(vmm))
@@ -437,6 +590,9 @@ int main(int argc, char **argv)
 	vmm_pci_init(vmm);
 	if (create_devices(vmm) || vmm_pci_start(vmm))
 		return 1;
+	pthread_mutex_lock(&vmm->link_lock);
+	vmm->links_live = true;
+	pthread_mutex_unlock(&vmm->link_lock);
 	if (vmm_cpus_create(vmm))
 		return 1;
 	ret = vmm_boot_regs(vmm, &vmm->cpus[0], entry);
@@ -456,6 +612,9 @@ int main(int argc, char **argv)
 	vmm_cpus_stop(vmm);
 	if (vmm->stats_on)
 		print_stats(vmm);
+	pthread_mutex_lock(&vmm->link_lock);
+	vmm->links_live = false;
+	pthread_mutex_unlock(&vmm->link_lock);
 	vmm_pci_stop(vmm);
 	return vmm->exit_status;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <signal.h>
 #include <linux/kvm.h>
 
 #ifndef ARRAY_SIZE
@@ -19,6 +20,8 @@
 #endif
 #define VMM_MAX_CPUS		32
 #define VMM_MAX_DEVS		16
+/* Queue pairs of a net device (KVIRTIO_NET_PAIRS_MAX of both hosts). */
+#define VMM_NET_PAIRS_MAX	7
 /* The GET_ID answer of a blk device, whichever backend serves it. */
 #define VMM_BLK_SERIAL		"kvirtio-blk0"
 
@@ -45,6 +48,13 @@
 /* Ports. */
 #define VMM_PORT_EXIT		0x501	/* debug exit: status = value written */
 
+/*
+ * Interrupts a vCPU thread's KVM_RUN (cpu.c).  Not SIGUSR1: main.c blocks
+ * that one in every thread and takes it for the net link (SIGUSR1 sent
+ * to a blocking vCPU thread would stay pending and never stop it).
+ */
+#define VMM_KICK_SIGNAL		SIGUSR2
+
 /* First GSI used for MSI routes (0-23 are the irqchip pins). */
 #define VMM_GSI_MSI_BASE	24
 #define VMM_IRQCHIP_PINS	24
@@ -68,6 +78,9 @@ struct vmm_dev;
  *	(bar_addr[] is current; called before @notify_moved; may be NULL)
  * @stop: stop the data path and free everything
  * @print_stats: --stats output of the backend
+ * @toggle_link: a net device's link goes down if up, up if down (SIGUSR1);
+ *	return the new state (1 up, 0 down) or a negative errno,
+ *	-EOPNOTSUPP for a device without a link (or NULL)
  */
 struct vmm_dev_ops {
 	uint32_t (*cfg_read)(struct vmm_dev *d, uint32_t off, uint32_t width);
@@ -85,6 +98,7 @@ struct vmm_dev_ops {
 	void (*bars_moved)(struct vmm_dev *d);
 	void (*stop)(struct vmm_dev *d);
 	void (*print_stats)(struct vmm_dev *d);
+	int (*toggle_link)(struct vmm_dev *d);
 };
 
 /* Counters of one PCI function (--stats). */
@@ -101,7 +115,7 @@ struct vmm_dev_stats {
  * struct vmm_dev - one PCI function on bus 0
  * @vmm: the VM
  * @ops: model access
- * @name: "rng", "blk"
+ * @name: "rng", "blk", "net"
  * @backend: "user" or "kernel"
  * @slot: PCI device number
  * @bar_size: BAR sizes by BAR register (0: none or upper half)
@@ -203,19 +217,24 @@ struct vmm_stats {
 	atomic_ulong uart_irqs;
 };
 
-/* What the user asked for, one per --rng/--blk. */
+/* What the user asked for, one per --rng/--blk/--net. */
 struct vmm_dev_spec {
-	const char *type;	/* "rng" or "blk" */
+	const char *type;	/* "rng", "blk" or "net" */
 	bool kernel;		/* backend=kernel */
 	const char *path;	/* blk: backing file */
 	bool ro;
 	bool direct;		/* open the file O_DIRECT */
-	unsigned int queues;
+	unsigned int queues;	/* net: queue pairs, 0: one per vCPU */
 	int poll_us;		/* backend=kernel: busy poll, -1: default */
 	int worker_per_queue;	/* backend=kernel: -1: default */
 	int inline_kicks;	/* backend=kernel: 0/1, -1: module default */
 	bool pio_notify;	/* notify=pio: kicks by port I/O */
 	bool kvm_bus;		/* backend=kernel, kvmbus=on: direct mode */
+	const char *tap;	/* net: the tap's name */
+	bool mac_set;		/* net: mac= given */
+	uint8_t mac[6];		/* net: the MAC address offered */
+	unsigned int mtu;	/* net: 0 or the MTU offered */
+	bool offloads_off;	/* net: offer no checksum or TSO offloads */
 };
 
 struct vmm_cpu {
@@ -266,6 +285,8 @@ struct vmm {
 	int exit_status;
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
+	pthread_mutex_t link_lock;	/* SIGUSR1 against device teardown */
+	bool links_live;		/* devices exist (link_lock) */
 
 	struct vmm_stats stats;
 };
@@ -313,6 +334,14 @@ void vmm_pci_print_stats(struct vmm *vmm);
 /* msi.c */
 int vmm_msi_alloc(struct vmm_dev *d);
 int vmm_msi_update(struct vmm *vmm);
+
+/* tap.c: --net */
+unsigned int vmm_net_pairs(const struct vmm *vmm,
+			   const struct vmm_dev_spec *spec);
+void vmm_net_mac(const struct vmm_dev_spec *spec, uint8_t mac[6]);
+uint64_t vmm_net_features_off(const struct vmm_dev_spec *spec);
+int vmm_tap_open(const char *name, unsigned int n, int *fds);
+void vmm_tap_close(int *fds, unsigned int n);
 
 /* dev_user.c: backend=user */
 int vmm_dev_user_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
