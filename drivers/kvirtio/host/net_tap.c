@@ -48,7 +48,13 @@
 #include "net_tap.h"
 #include "kmem.h"
 
-/* iovecs on the stack; longer frames allocate for the call. */
+/*
+ * iovecs kept per queue and direction: a frame spanning every merged
+ * receive buffer, or the longest transmit chain, with room for pieces
+ * that memory-region boundaries cut off.
+ */
+#define TAP_QUEUE_IOV		(2 * KVIRTIO_NET_RX_BUFS_MAX)
+/* iovecs on the stack when two passes meet on one queue. */
 #define TAP_FAST_IOV		8
 /* Most pieces one frame may take (the kernel's own limit for sendmsg). */
 #define TAP_MAX_IOV		UIO_MAXIOV
@@ -62,6 +68,18 @@
 struct kvirtio_net_tap;
 
 /**
+ * struct tap_iovs - a queue's iovecs for one direction
+ * @busy: bit 0 set while a pass uses @iov (passes on a queue may overlap
+ *	when the driver changes the number of pairs: the second one takes
+ *	the stack or the heap)
+ * @iov: the iovecs
+ */
+struct tap_iovs {
+	unsigned long busy;
+	struct iovec iov[TAP_QUEUE_IOV];
+};
+
+/**
  * struct tap_queue - one tap queue (one queue pair)
  * @tap: the backend
  * @file: our reference to the tap file
@@ -72,6 +90,8 @@ struct kvirtio_net_tap;
  * @dead: no more watching (the backend is going away)
  * @wait: our entry on the tap's wait queue
  * @pt: the poll table whose queue proc adds @wait
+ * @tx_iovs: iovecs of transmitted frames
+ * @rx_iovs: iovecs of received frames
  */
 struct tap_queue {
 	struct kvirtio_net_tap *tap;
@@ -83,6 +103,8 @@ struct tap_queue {
 	bool dead;
 	wait_queue_entry_t wait;
 	poll_table pt;
+	struct tap_iovs *tx_iovs;
+	struct tap_iovs *rx_iovs;
 };
 
 /**
@@ -191,14 +213,24 @@ static int tap_map_iov(const struct kvirtio_net_frame *f, u32 len,
 }
 
 /*
- * The iovecs of @f's first @len bytes: in @fast when they fit, else in
- * an array allocated here (free with tap_iov_free()).
+ * The iovecs of @f's first @len bytes: in the queue's @c when it is free,
+ * else in @fast when they fit, else in an array allocated here.  *@iov is
+ * set in every case: give it back with tap_iov_put().
  */
-static int tap_get_iov(const struct kvirtio_net_frame *f, u32 len,
-		       struct iovec *fast, struct iovec **iov, size_t *bytes)
+static int tap_get_iov(struct tap_iovs *c, const struct kvirtio_net_frame *f,
+		       u32 len, struct iovec *fast, struct iovec **iov,
+		       size_t *bytes)
 {
+	struct iovec *heap;
 	int n;
 
+	if (!test_and_set_bit_lock(0, &c->busy)) {
+		*iov = c->iov;
+		n = tap_map_iov(f, len, c->iov, TAP_QUEUE_IOV, bytes);
+		if (n != -E2BIG)
+			return n;
+		clear_bit_unlock(0, &c->busy);
+	}
 	*iov = fast;
 	n = tap_map_iov(f, len, fast, TAP_FAST_IOV, bytes);
 	if (n != -E2BIG)
@@ -207,15 +239,19 @@ static int tap_get_iov(const struct kvirtio_net_frame *f, u32 len,
 	n = tap_map_iov(f, len, NULL, TAP_MAX_IOV, bytes);
 	if (n < 0)
 		return n;
-	*iov = kmalloc_array(n, sizeof(**iov), GFP_KERNEL_ACCOUNT);
-	if (!*iov)
+	heap = kmalloc_array(n, sizeof(*heap), GFP_KERNEL_ACCOUNT);
+	if (!heap)
 		return -ENOMEM;
-	return tap_map_iov(f, len, *iov, n, bytes);
+	*iov = heap;
+	return tap_map_iov(f, len, heap, n, bytes);
 }
 
-static void tap_iov_free(struct iovec *iov, struct iovec *fast)
+static void tap_iov_put(struct tap_iovs *c, struct iovec *iov,
+			struct iovec *fast)
 {
-	if (iov != fast)
+	if (iov == c->iov)
+		clear_bit_unlock(0, &c->busy);
+	else if (iov != fast)
 		kfree(iov);
 }
 
@@ -294,7 +330,7 @@ static int tap_xmit(struct kvirtio_net_backend *be, u16 q,
 	struct kvirtio_net_tap *tap = to_tap(be);
 	struct iovec fast[TAP_FAST_IOV], *iov;
 	struct iov_iter iter;
-	struct socket *sock;
+	struct tap_queue *tq;
 	size_t bytes;
 	int n, ret;
 
@@ -303,21 +339,20 @@ static int tap_xmit(struct kvirtio_net_backend *be, u16 q,
 		atomic64_inc(&tap->tx_errors);
 		return -EINVAL;
 	}
-	sock = tap->q[q].sock;
+	tq = &tap->q[q];
 	if (!kvirtio_kmem_is_kernel(f->mem)) {
-		ret = tap_xmit_bounce(tap, sock, f);
+		ret = tap_xmit_bounce(tap, tq->sock, f);
 	} else {
-		n = tap_get_iov(f, f->len, fast, &iov, &bytes);
+		n = tap_get_iov(tq->tx_iovs, f, f->len, fast, &iov, &bytes);
 		if (n < 0) {
 			ret = n;
 		} else if (bytes != f->len) {
 			ret = -EINVAL;
-			tap_iov_free(iov, fast);
 		} else {
 			iov_iter_init(&iter, ITER_SOURCE, iov, n, bytes);
-			ret = tap_sendmsg(sock, &iter);
-			tap_iov_free(iov, fast);
+			ret = tap_sendmsg(tq->sock, &iter);
 		}
+		tap_iov_put(tq->tx_iovs, iov, fast);
 	}
 	if (ret < 0) {
 		atomic64_inc(&tap->tx_errors);
@@ -409,30 +444,31 @@ static int tap_recv(struct kvirtio_net_backend *be, u16 q,
 	u32 len = min_t(u32, f->len, TAP_FRAME_LIMIT);
 	struct iovec fast[TAP_FAST_IOV], *iov;
 	struct iov_iter iter;
-	struct socket *sock;
+	struct tap_queue *tq;
 	size_t bytes;
 	int n, ret;
 
 	if (q >= tap->nr)
 		return -EINVAL;
-	sock = tap->q[q].sock;
+	tq = &tap->q[q];
 	if (len < KVIRTIO_NET_HDR_LEN) {
 		/* Cannot be: the device sizes buffers by peek.  Keep our word. */
 		ret = -EINVAL;
 		goto drop;
 	}
 	if (!kvirtio_kmem_is_kernel(f->mem)) {
-		ret = tap_recv_bounce(tap, sock, f, len);
+		ret = tap_recv_bounce(tap, tq->sock, f, len);
 	} else {
-		n = tap_get_iov(f, len, fast, &iov, &bytes);
+		n = tap_get_iov(tq->rx_iovs, f, len, fast, &iov, &bytes);
 		if (n < 0) {
+			tap_iov_put(tq->rx_iovs, iov, fast);
 			ret = n;
 			goto drop;
 		}
 		len = bytes;
 		iov_iter_init(&iter, ITER_DEST, iov, n, bytes);
-		ret = tap_recvmsg(sock, &iter);
-		tap_iov_free(iov, fast);
+		ret = tap_recvmsg(tq->sock, &iter);
+		tap_iov_put(tq->rx_iovs, iov, fast);
 	}
 	if (ret == -EAGAIN)
 		return 0;	/* another pass took it, or it never came */
@@ -585,13 +621,16 @@ static const struct kvirtio_net_backend_ops tap_ops = {
 
 /* ---- lifetime --------------------------------------------------------- */
 
-static void tap_put_files(struct kvirtio_net_tap *tap)
+static void tap_put_queues(struct kvirtio_net_tap *tap)
 {
 	u16 i;
 
-	for (i = 0; i < tap->nr; i++)
+	for (i = 0; i < tap->nr; i++) {
 		if (tap->q[i].file)
 			fput(tap->q[i].file);
+		kfree(tap->q[i].tx_iovs);
+		kfree(tap->q[i].rx_iovs);
+	}
 }
 
 /**
@@ -652,6 +691,12 @@ struct kvirtio_net_backend *kvirtio_net_tap_create(struct file **files,
 			ret = -EINVAL;
 			goto err_free;
 		}
+		tq->tx_iovs = kzalloc(sizeof(*tq->tx_iovs), GFP_KERNEL_ACCOUNT);
+		tq->rx_iovs = kzalloc(sizeof(*tq->rx_iovs), GFP_KERNEL_ACCOUNT);
+		if (!tq->tx_iovs || !tq->rx_iovs) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
 		tq->tap = tap;
 		tq->file = get_file(files[i]);
 		tq->sock = sock;
@@ -679,7 +724,7 @@ struct kvirtio_net_backend *kvirtio_net_tap_create(struct file **files,
 	return &tap->be;
 
 err_free:
-	tap_put_files(tap);
+	tap_put_queues(tap);
 	tap_symbol_put();
 	kfree(tap);
 	return ERR_PTR(ret);
@@ -721,7 +766,7 @@ void kvirtio_net_tap_destroy(struct kvirtio_net_backend *be)
 		return;
 	tap = to_tap(be);
 	kvirtio_net_tap_quiesce(be);
-	tap_put_files(tap);
+	tap_put_queues(tap);
 	kfree(tap);
 	tap_symbol_put();
 }
