@@ -31,7 +31,14 @@
  *    the level, before its EOI), one whose handler EOIs without reading
  *    ISR must come again (the level is still high: backend=kernel
  *    re-asserts it on KVM's resample eventfd), and the level must not
- *    stay up after the ISR read (no interrupt storm).
+ *    stay up after the ISR read (no interrupt storm);
+ *  - virtio-net (when run.sh gives one, on a tap it addresses as
+ *    NET_HOST_IP): VERSION_1 and MAC only, one receive and one transmit
+ *    queue; the guest sends ARP requests for NET_HOST_IP from the MAC in
+ *    the device's config space until the host's ARP reply arrives in a
+ *    receive buffer (other frames the host sends, IPv6 neighbour
+ *    discovery and the like, are given back to the receive queue), with
+ *    num_buffers 1 and our MAC as its destination.
  * It prints one line per check on the UART and ends the VM through the
  * debug exit port: 0 when every check passed, else the failing check's
  * number.  The script also checks the VMM's --stats: kicks must arrive
@@ -78,7 +85,15 @@ enum fail {
 	FAIL_MSIX_DECODE_OFF,
 	FAIL_INTX_TABLE,
 	FAIL_INTX,
+	FAIL_NET,
 };
+
+/* The tap's address (run.sh gives it) and ours. */
+#define NET_HOST_IP		0xc6120001U	/* 198.18.0.1 */
+#define NET_GUEST_IP		0xc6120002U	/* 198.18.0.2 */
+#define NET_HDR			12
+#define NET_RX_BUFS		4
+#define NET_BUF			2048
 
 #define IRQ_VECTOR		0x40
 #define IRQ_VECTOR2		0x41
@@ -101,6 +116,7 @@ struct vdev {
 	unsigned int slot;
 	uintptr_t common;
 	uintptr_t isr;
+	uintptr_t device;	/* device-specific config */
 	uintptr_t notify;	/* a port with notify_pio */
 	uint32_t notify_mult;
 	int notify_pio;
@@ -305,6 +321,8 @@ static int map_caps(struct vdev *d)
 				d->common = base;
 			if (type == 3)
 				d->isr = base;
+			if (type == 4)
+				d->device = base;
 			if (type == 2 && !d->notify) {
 				d->notify = base;
 				d->notify_mult = cfg_read(d->slot, off + 16);
@@ -449,12 +467,10 @@ static void msix_retarget_decode_off(struct vdev *d)
 	cfg_write16(d->slot, 4, cmd);		/* memory decoding on */
 }
 
-/* Reset, negotiate VERSION_1 only, set up and enable queue 0. */
-static void virtio_setup(struct vdev *d, unsigned int index, int msix)
+/* Reset and negotiate VERSION_1 plus the low feature bits @lo. */
+static void negotiate(struct vdev *d, uint32_t lo)
 {
-	uint64_t ring = RING_BASE + index * 0x10000UL;
 	uint32_t cmd = cfg_read(d->slot, 4) & 0xffff;
-	uint16_t size;
 
 	cfg_write32(d->slot, 4, cmd | 0x7);	/* I/O, memory, bus master */
 	check(map_caps(d), FAIL_CAPS, "virtio capabilities found");
@@ -465,16 +481,25 @@ static void virtio_setup(struct vdev *d, unsigned int index, int msix)
 	W8(d->common, 0x14, 1 | 2);		/* DRIVER */
 	W32(d->common, 0x00, 1);
 	check(R32(d->common, 0x04) & 1, FAIL_FEATURES, "VERSION_1 offered");
+	W32(d->common, 0x00, 0);
+	check((R32(d->common, 0x04) & lo) == lo, FAIL_FEATURES,
+	      "the features wanted offered");
 	W32(d->common, 0x08, 0);
-	W32(d->common, 0x0c, 0);
+	W32(d->common, 0x0c, lo);
 	W32(d->common, 0x08, 1);
 	W32(d->common, 0x0c, 1);		/* VERSION_1 */
 	W8(d->common, 0x14, 1 | 2 | 8);	/* FEATURES_OK */
 	check(R8(d->common, 0x14) & 8, FAIL_FEATURES, "FEATURES_OK accepted");
+}
 
-	W16(d->common, 0x16, 0);		/* queue_select */
+/* Set up and enable queue @q on the rings at @ring. */
+static void queue_setup(struct vdev *d, uint16_t q, uintptr_t ring, int msix)
+{
+	uint16_t size;
+
+	W16(d->common, 0x16, q);		/* queue_select */
 	size = R16(d->common, 0x18);
-	check(size >= QSIZE, FAIL_QUEUE, "queue 0 large enough");
+	check(size >= QSIZE, FAIL_QUEUE, "queue large enough");
 	W16(d->common, 0x18, QSIZE);
 	W16(d->common, 0x1a, 0xffff);		/* no MSI-X vector: we poll */
 	d->desc = zero((void *)ring, 0x3000);
@@ -490,7 +515,14 @@ static void virtio_setup(struct vdev *d, unsigned int index, int msix)
 	if (msix)
 		msix_setup(d);
 	W16(d->common, 0x1c, 1);		/* queue_enable */
-	check(R16(d->common, 0x1c) == 1, FAIL_QUEUE, "queue 0 enabled");
+	check(R16(d->common, 0x1c) == 1, FAIL_QUEUE, "queue enabled");
+}
+
+/* Reset, negotiate VERSION_1 only, set up and enable queue 0. */
+static void virtio_setup(struct vdev *d, unsigned int index, int msix)
+{
+	negotiate(d, 0);
+	queue_setup(d, 0, RING_BASE + index * 0x10000UL, msix);
 }
 
 static void driver_ok(struct vdev *d)
@@ -499,13 +531,41 @@ static void driver_ok(struct vdev *d)
 	check(R8(d->common, 0x14) == 15, FAIL_QUEUE, "DRIVER_OK");
 }
 
-/* Make the chain at descriptor 0 available. */
-static void post(struct vdev *d)
+/* Make the chain at descriptor @head available. */
+static void post_head(struct vdev *d, uint16_t head)
 {
-	W16(d->avail, 4 + 2 * (d->avail_idx % QSIZE), 0);
+	W16(d->avail, 4 + 2 * (d->avail_idx % QSIZE), head);
 	mem_barrier();
 	W16(d->avail, 2, ++d->avail_idx);
 	mem_barrier();
+}
+
+static void post(struct vdev *d)
+{
+	post_head(d, 0);
+}
+
+static void kick(struct vdev *d)
+{
+	if (d->notify_pio)
+		port_out16(d->notify + d->notify_off * d->notify_mult, 0);
+	else
+		W16(d->notify, d->notify_off * d->notify_mult, 0);
+}
+
+/* The next used element, if there is one: 1 with its id and length. */
+static int used_next(struct vdev *d, uint32_t *id, uint32_t *len)
+{
+	uintptr_t elem;
+
+	if (R16(d->used, 2) == d->used_idx)
+		return 0;
+	mem_barrier();
+	elem = d->used + 4 + 8 * (d->used_idx % QSIZE);
+	d->used_idx++;
+	*id = R32(elem, 0);
+	*len = R32(elem, 4);
+	return 1;
 }
 
 /* Poll for the next used element; return its length. */
@@ -527,10 +587,7 @@ static uint32_t wait_used(struct vdev *d, int code, const char *what)
 static uint32_t submit(struct vdev *d)
 {
 	post(d);
-	if (d->notify_pio)
-		port_out16(d->notify + d->notify_off * d->notify_mult, 0);
-	else
-		W16(d->notify, d->notify_off * d->notify_mult, 0);
+	kick(d);
 	return wait_used(d, FAIL_TIMEOUT, "request completed");
 }
 
@@ -772,6 +829,135 @@ static void test_blk(void)
 	test_intx(&d);
 }
 
+static void put16be(uintptr_t p, uint16_t v)
+{
+	W8(p, 0, v >> 8);
+	W8(p, 1, v);
+}
+
+static void put32be(uintptr_t p, uint32_t v)
+{
+	put16be(p, v >> 16);
+	put16be(p + 2, v);
+}
+
+static uint16_t get16be(uintptr_t p)
+{
+	return R8(p, 0) << 8 | R8(p, 1);
+}
+
+static uint32_t get32be(uintptr_t p)
+{
+	return (uint32_t)get16be(p) << 16 | get16be(p + 2);
+}
+
+/* A zero virtio-net header, then "who has NET_HOST_IP" from @mac. */
+static uint32_t arp_request(uintptr_t f, const uint8_t *mac)
+{
+	uintptr_t e = f + NET_HDR, a = e + 14;
+	unsigned int i;
+
+	zero((void *)f, NET_HDR + 42);
+	for (i = 0; i < 6; i++) {
+		W8(e, i, 0xff);			/* to everyone */
+		W8(e, 6 + i, mac[i]);
+		W8(a, 8 + i, mac[i]);		/* sender hardware address */
+	}
+	put16be(e + 12, 0x0806);		/* ARP */
+	put16be(a, 1);				/* Ethernet */
+	put16be(a + 2, 0x0800);			/* IPv4 */
+	W8(a, 4, 6);
+	W8(a, 5, 4);
+	put16be(a + 6, 1);			/* request */
+	put32be(a + 14, NET_GUEST_IP);
+	put32be(a + 24, NET_HOST_IP);
+	return NET_HDR + 42;
+}
+
+/* Is the frame at @f (header first, @len bytes) the host's ARP reply? */
+static int arp_reply(uintptr_t f, uint32_t len, const uint8_t *mac)
+{
+	uintptr_t e = f + NET_HDR, a = e + 14;
+	unsigned int i;
+
+	if (len < NET_HDR + 42 || get16be(e + 12) != 0x0806 ||
+	    get16be(a + 6) != 2 || get32be(a + 14) != NET_HOST_IP)
+		return 0;
+	for (i = 0; i < 6; i++)
+		if (R8(e, i) != mac[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * ARP through the tap: the host answers a request for its address.
+ * Requests go out every POLL_CYCLES / 8 until the reply is in, for about
+ * five seconds (run.sh addresses the tap once the VMM has created it).
+ */
+static void test_net(void)
+{
+	struct vdev d = { 0 }, rx, tx;
+	uintptr_t txbuf = BUF_BASE + 0x8000, rxbuf = BUF_BASE + 0x10000;
+	uint64_t end, next = 0;
+	unsigned int i, sent = 0, other = 0;
+	uint32_t id, len, txlen = 0;
+	int tx_busy = 0, got = 0;
+	uint8_t mac[6];
+
+	if (!find_device(&d, 0x1041))
+		return;
+	print("# virtio-net\n");
+	negotiate(&d, 1U << 5);			/* VIRTIO_NET_F_MAC */
+	check(d.device != 0, FAIL_CAPS, "device config found");
+	for (i = 0; i < 6; i++)
+		mac[i] = R8(d.device, i);
+	check(!(mac[0] & 1), FAIL_NET, "MAC in config space is unicast");
+	rx = d;
+	tx = d;
+	queue_setup(&rx, 0, RING_BASE + 0x20000UL, 0);
+	queue_setup(&tx, 1, RING_BASE + 0x30000UL, 0);
+	for (i = 0; i < NET_RX_BUFS; i++) {
+		set_desc(&rx, i, rxbuf + i * NET_BUF, NET_BUF, 2, 0); /* WRITE */
+		post_head(&rx, i);
+	}
+	driver_ok(&d);
+
+	end = rdtsc() + 5 * POLL_CYCLES;
+	while (!got && rdtsc() < end) {
+		if (tx_busy && used_next(&tx, &id, &len))
+			tx_busy = 0;
+		if (!tx_busy && rdtsc() >= next) {
+			txlen = arp_request(txbuf, mac);
+			set_desc(&tx, 0, txbuf, txlen, 0, 0);
+			post(&tx);
+			kick(&tx);
+			tx_busy = 1;
+			sent++;
+			next = rdtsc() + POLL_CYCLES / 8;
+		}
+		while (!got && used_next(&rx, &id, &len)) {
+			uintptr_t f = rxbuf + (id % NET_RX_BUFS) * NET_BUF;
+
+			if (arp_reply(f, len, mac)) {
+				got = 1;
+				check(R16(f, 10) == 1, FAIL_NET,
+				      "num_buffers is 1");
+				break;
+			}
+			/* Not for this test: the buffer goes back. */
+			other++;
+			post_head(&rx, id % NET_RX_BUFS);
+			kick(&rx);
+		}
+	}
+	print("# net: ");
+	print_num(sent);
+	print(" ARP requests, ");
+	print_num(other);
+	print(" other frames\n");
+	check(got, FAIL_NET, "ARP reply from the host through the tap");
+}
+
 void selftest_main(const uint8_t *zero_page)
 {
 	print("# kvirtio VMM self-test guest\n");
@@ -783,5 +969,6 @@ void selftest_main(const uint8_t *zero_page)
 	irq_setup();
 	test_rng();
 	test_blk();
+	test_net();
 	finish(0);
 }
