@@ -56,6 +56,8 @@ static int kvtn_xmit(struct kvirtio_net_backend *be, u16 q,
 			tb->violations++;
 		off += f->segs[i].len;
 	}
+	if (tb->on_xmit)
+		tb->on_xmit(tb, q, tb->tx_last, f->len);
 	return tb->xmit_ret;
 }
 

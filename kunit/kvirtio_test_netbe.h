@@ -67,6 +67,9 @@
  * @rx_last_nr_segs: segment count of the last recv
  * @rx_last_len: buffer bytes offered to the last recv
  * @violations: contract breaches seen (must stay 0)
+ * @on_xmit: optional: called with each transmitted frame as copied (the
+ *	fuzzer checks the header rules on it)
+ * @priv: for @on_xmit
  */
 struct kvtn_be {
 	struct kvirtio_net_backend be;
@@ -94,6 +97,8 @@ struct kvtn_be {
 	u16 rx_last_nr_segs;
 	u32 rx_last_len;
 	unsigned int violations;
+	void (*on_xmit)(struct kvtn_be *tb, u16 q, const u8 *frame, u32 len);
+	void *priv;
 };
 
 void kvtn_be_init(struct kvtn_be *tb, u16 num_queues, u64 offloads);
