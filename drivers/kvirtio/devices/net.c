@@ -360,6 +360,10 @@ static bool net_rx_hdr_ok(struct kvirtio_net *n,
 	u64 off = READ_ONCE(n->guest_offloads);
 	u8 gso = h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
 
+	/* RSC_INFO needs VIRTIO_NET_F_GUEST_RSC4/6 (not offered). */
+	if (h->flags & ~(VIRTIO_NET_HDR_F_NEEDS_CSUM |
+			 VIRTIO_NET_HDR_F_DATA_VALID))
+		return false;
 	if ((h->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
 			 VIRTIO_NET_HDR_F_DATA_VALID)) &&
 	    !(off & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM)))
