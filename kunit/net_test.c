@@ -1125,12 +1125,17 @@ static void net_rx_offload_not_accepted(struct kunit *test)
 	/* ECN without GUEST_ECN. */
 	h = nt_hdr(0, NT_ECN, 0, 0, 0, 0);
 	nt_rx_push(c, 0, &h, nt_mac, 1000);
+	/* RSC_INFO (GUEST_RSC4/6 not offered) and unknown flags. */
+	h = nt_hdr(VIRTIO_NET_HDR_F_RSC_INFO, 0, 0, 0, 0, 0);
+	nt_rx_push(c, 0, &h, nt_mac, 100);
+	h = nt_hdr(0x80 | VIRTIO_NET_HDR_F_DATA_VALID, 0, 0, 0, 0, 0);
+	nt_rx_push(c, 0, &h, nt_mac, 100);
 	/* A checksum offload the guest accepted goes through. */
 	h = nt_hdr(VIRTIO_NET_HDR_F_DATA_VALID, 0, 0, 0, 0, 0);
 	nt_rx_push(c, 0, &h, nt_mac, 100);
 	KUNIT_EXPECT_EQ(test, nt_rx_run(c, 0), 0);
 	nt_stats(c, &s);
-	KUNIT_EXPECT_EQ(test, s.rx_bad_hdr, 2ULL);
+	KUNIT_EXPECT_EQ(test, s.rx_bad_hdr, 4ULL);
 	KUNIT_EXPECT_EQ(test, s.rx_packets, 1ULL);
 	nt_expect_used(c, nt_rxq(0), head, NT_HDR + 100);
 	nt_expect_no_used(c, nt_rxq(0));
