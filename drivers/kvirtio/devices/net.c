@@ -66,6 +66,20 @@
 				 BIT_ULL(VIRTIO_NET_F_CTRL_VQ) | \
 				 BIT_ULL(VIRTIO_NET_F_MRG_RXBUF))
 
+/*
+ * struct virtio_net_hdr_v1 with its fields as a VERSION_1 device has them:
+ * little-endian (the UAPI header's __virtio16 also covers legacy).
+ */
+struct net_hdr {
+	u8 flags;
+	u8 gso_type;
+	__le16 hdr_len;
+	__le16 gso_size;
+	__le16 csum_start;
+	__le16 csum_offset;
+	__le16 num_buffers;
+} __packed;
+
 struct net_rx_stats {
 	u64 packets, bytes, merged, too_big, filtered, bad_hdr, bad_buf;
 	u64 backend_err, no_buffers;
@@ -217,7 +231,7 @@ static int net_frame_write(struct kvirtio_guest_mem *mem,
  * 5.1.6.2).  @plen is the frame's length without the header.
  */
 static bool net_tx_hdr_ok(const struct kvirtio_net *n,
-			  const struct virtio_net_hdr_v1 *h, u32 plen)
+			  const struct net_hdr *h, u32 plen)
 {
 	u8 gso = h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
 	bool csum = h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -259,7 +273,7 @@ static int net_tx_one(struct kvirtio_net *n, struct net_txq *tq, u16 pair,
 		      const struct kvirtio_chain *chain)
 {
 	struct kvirtio_net_frame frame = { .mem = n->vdev.mem, .segs = tq->segs };
-	struct virtio_net_hdr_v1 hdr;
+	struct net_hdr hdr;
 	u32 len = chain->readable_len;
 	u16 i, nr = 0;
 	int ret;
@@ -355,7 +369,7 @@ static bool net_rx_accept(struct kvirtio_net *n, const u8 *dst)
 
 /* A received header may only use offloads the guest accepts now. */
 static bool net_rx_hdr_ok(struct kvirtio_net *n,
-			  const struct virtio_net_hdr_v1 *h, u32 plen)
+			  const struct net_hdr *h, u32 plen)
 {
 	u64 off = READ_ONCE(n->guest_offloads);
 	u8 gso = h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
@@ -468,7 +482,7 @@ static int net_rx_one(struct kvirtio_net *n, struct net_rxq *rq,
 {
 	struct kvirtio_net_frame frame = { .mem = n->vdev.mem, .segs = rq->segs };
 	u8 head[KVIRTIO_NET_HDR_LEN + ETH_ADDR_LEN];
-	struct virtio_net_hdr_v1 hdr;
+	struct net_hdr hdr;
 	u16 nsegs = 0, used, i;
 	u32 left;
 	int nbufs, got, ret;
@@ -521,7 +535,7 @@ static int net_rx_one(struct kvirtio_net *n, struct net_rxq *rq,
 
 	hdr.num_buffers = cpu_to_le16(used);
 	ret = net_frame_write(n->vdev.mem, rq->segs, nsegs,
-			      offsetof(struct virtio_net_hdr_v1, num_buffers),
+			      offsetof(struct net_hdr, num_buffers),
 			      &hdr.num_buffers, sizeof(hdr.num_buffers));
 	if (ret) {
 		kvirtio_queue_break(vq, ret, "net: writing num_buffers failed");
@@ -1122,6 +1136,9 @@ int kvirtio_net_create(const struct kvirtio_net_opts *opts,
 	BUILD_BUG_ON(offsetof(struct kvirtio_net_config, mtu) !=
 		     offsetof(struct virtio_net_config, mtu));
 	BUILD_BUG_ON(sizeof(struct virtio_net_hdr_v1) != KVIRTIO_NET_HDR_LEN);
+	BUILD_BUG_ON(sizeof(struct net_hdr) != KVIRTIO_NET_HDR_LEN);
+	BUILD_BUG_ON(offsetof(struct net_hdr, num_buffers) !=
+		     offsetof(struct virtio_net_hdr_v1, num_buffers));
 
 	if (!be || !be->ops || !be->ops->xmit || !be->ops->peek ||
 	    !be->ops->recv || !be->ops->drop || !be->ops->watch)
