@@ -325,6 +325,11 @@ static int net_tx_process(struct kvirtio_net *n, u16 pair,
 			return 0;
 		if (ret < 0)
 			return ret;
+		if (budget->no_overdraw && chain.readable_len > budget->bytes) {
+			/* Too big for an inline pass: a later pass takes it. */
+			kvirtio_queue_unpop(vq, 1);
+			return 1;
+		}
 		budget->requests--;
 		budget->bytes -= min_t(u64, budget->bytes, chain.readable_len);
 		ret = net_tx_one(n, tq, pair, &chain);
@@ -601,6 +606,9 @@ static int net_rx_process(struct kvirtio_net *n, u16 pair,
 			budget->requests--;
 			continue;
 		}
+		/* Too big for an inline pass: a later pass takes it. */
+		if (budget->no_overdraw && len > budget->bytes)
+			return 1;
 		ret = net_rx_one(n, rq, vq, q, len, budget);
 		if (ret < 0)
 			return ret;
