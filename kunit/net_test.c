@@ -905,6 +905,48 @@ static void net_tx_budget(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->t.tb.tx_count, 5U);
 }
 
+/*
+ * An inline pass (no_overdraw) does not start a frame larger than the
+ * bytes it has left: a later pass does (struct kvirtio_budget).
+ */
+static void net_no_overdraw(struct kunit *test)
+{
+	struct nt *c = nt_up(test, NT_F_BASE);
+	struct kvirtio_budget b = { .requests = 64, .bytes = 500,
+				    .no_overdraw = true };
+	struct kvirtio_test_buf tb;
+	u16 head;
+
+	tb.addr = kvtn_alloc(&c->t, 1000);
+	tb.len = 1000;
+	tb.writable = false;
+	nt_build(nt_ptr(c, tb.addr, 1000), &(struct virtio_net_hdr_v1){},
+		 nt_bcast, 1000 - NT_HDR);
+	head = kvtn_post(&c->t, nt_txq(0), &tb, 1);
+	KUNIT_EXPECT_EQ(test, kvirtio_device_service_queue(c->t.vdev,
+							   nt_txq(0), &b), 1);
+	KUNIT_EXPECT_EQ(test, c->t.tb.tx_count, 0U);
+	nt_expect_no_used(c, nt_txq(0));
+	/* A worker pass may overdraw by one frame. */
+	b.no_overdraw = false;
+	KUNIT_EXPECT_EQ(test, kvirtio_device_service_queue(c->t.vdev,
+							   nt_txq(0), &b), 1);
+	KUNIT_EXPECT_EQ(test, c->t.tb.tx_count, 1U);
+	nt_expect_used(c, nt_txq(0), head, 0);
+
+	/* Receive: the same for a frame waiting in the backend. */
+	head = nt_rx_post(c, 0, 2048, NULL);
+	nt_rx_push_plain(c, 0, nt_mac, 1000);
+	b.bytes = 500;
+	b.no_overdraw = true;
+	KUNIT_EXPECT_EQ(test, kvirtio_device_service_queue(c->t.vdev,
+							   nt_rxq(0), &b), 1);
+	KUNIT_EXPECT_EQ(test, kvtn_be_waiting(&c->t.tb, 0), 1U);
+	nt_expect_no_used(c, nt_rxq(0));
+	KUNIT_EXPECT_EQ(test, nt_rx_run(c, 0), 0);
+	nt_expect_used(c, nt_rxq(0), head, NT_HDR + 1000);
+}
+
 /* ==== Receive =========================================================== */
 
 static void net_rx_one_buffer(struct kunit *test)
@@ -2106,6 +2148,7 @@ static struct kunit_case net_test_cases[] = {
 	KUNIT_CASE(net_tx_bad_lengths),
 	KUNIT_CASE(net_tx_backend_refuses),
 	KUNIT_CASE(net_tx_budget),
+	KUNIT_CASE(net_no_overdraw),
 	KUNIT_CASE(net_rx_one_buffer),
 	KUNIT_CASE(net_rx_mergeable),
 	KUNIT_CASE(net_rx_short_buffer_no_mrg),
