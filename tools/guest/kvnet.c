@@ -82,8 +82,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BUFSZ (256 * 1024)
 #define UDP_MAX 65507
+_Static_assert(BUFSZ >= UDP_MAX, "a receive buffer holds any datagram");
 #define RR_RETRIES 3
 #define MAX_SAMPLES 10000000UL
 
@@ -670,7 +672,8 @@ static int cmd_rr(int argc, char **argv)
 	ms = env_int("KVNET_RR_MS", 1000, 1, 600000);
 	lat = xmalloc(n * sizeof(*lat));
 	msg = xmalloc(size < 8 ? 8 : size);
-	rbuf = xmalloc(UDP_MAX > BUFSZ ? UDP_MAX : BUFSZ);
+	/* BUFSZ holds the largest datagram (static assert at its definition). */
+	rbuf = xmalloc(BUFSZ);
 	memset(msg, 0xa5, size);
 	if (type == SOCK_STREAM) {
 		fd = connect_to(argv[1], argv[2]);
@@ -702,12 +705,11 @@ static int cmd_rr(int argc, char **argv)
 		     argv[2], lost);
 	qsort(lat, cnt, sizeof(*lat), cmp_u64);
 	i = (cnt * 99 + 99) / 100 - 1;
-	printf("rr proto=%s n=%" PRIu64 " lost=%" PRIu64
-	       " p50_us=%.1f p99_us=%.1f mean_us=%.1f min_us=%.1f max_us=%.1f"
-	       " unanswered=%" PRIu64 "\n",
-	       argv[0], cnt, lost, lat[(cnt - 1) / 2] / 1e3, lat[i] / 1e3,
-	       (double)sum / cnt / 1e3, lat[0] / 1e3, lat[cnt - 1] / 1e3,
-	       unanswered);
+	printf("rr proto=%s n=%" PRIu64 " lost=%" PRIu64, argv[0], cnt, lost);
+	printf(" p50_us=%.1f p99_us=%.1f mean_us=%.1f",
+	       lat[(cnt - 1) / 2] / 1e3, lat[i] / 1e3, (double)sum / cnt / 1e3);
+	printf(" min_us=%.1f max_us=%.1f unanswered=%" PRIu64 "\n",
+	       lat[0] / 1e3, lat[cnt - 1] / 1e3, unanswered);
 	return 0;
 }
 
@@ -817,7 +819,7 @@ static int tap_open(const char *name, int multi)
 		fail("open /dev/net/tun: %s", strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0);
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr))
 		fail("TUNSETIFF %s: %s", name, strerror(errno));
 	return fd;
@@ -844,7 +846,7 @@ static int ethtool(int fd, const char *ifname, void *data)
 	struct ifreq ifr;
 
 	memset(&ifr, 0, sizeof(ifr));
-	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
 	ifr.ifr_data = data;
 	return ioctl(fd, SIOCETHTOOL, &ifr);
 }
@@ -921,7 +923,7 @@ static const struct {
 
 static int cmd_offload(int argc, char **argv)
 {
-	int state[sizeof(offloads) / sizeof(offloads[0])];
+	int state[ARRAY_SIZE(offloads)];
 	struct ethtool_value v;
 	unsigned int i;
 	int fd, on;
@@ -935,7 +937,7 @@ static int cmd_offload(int argc, char **argv)
 	else
 		usage();
 	fd = ethtool_socket(argv[0]);
-	for (i = 0; i < sizeof(offloads) / sizeof(offloads[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(offloads); i++) {
 		v.cmd = offloads[i].set;
 		v.data = on;
 		/* A device without the offload refuses it: only a must. */
@@ -943,7 +945,7 @@ static int cmd_offload(int argc, char **argv)
 			fail("turning %s off on %s: %s", offloads[i].name,
 			     argv[0], strerror(errno));
 	}
-	for (i = 0; i < sizeof(offloads) / sizeof(offloads[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(offloads); i++) {
 		v.cmd = offloads[i].get;
 		v.data = 0;
 		if (ethtool(fd, argv[0], &v))
@@ -955,7 +957,7 @@ static int cmd_offload(int argc, char **argv)
 		state[i] = !!v.data;
 	}
 	printf("offload iface=%s", argv[0]);
-	for (i = 0; i < sizeof(offloads) / sizeof(offloads[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(offloads); i++)
 		printf(" %s=%d", offloads[i].name, state[i]);
 	printf("\n");
 	close(fd);
