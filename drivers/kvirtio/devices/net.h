@@ -3,7 +3,8 @@
  * kvirtio virtio-net device (virtio 1.2, section 5.1), host-agnostic.
  *
  * Queue layout: receiveq N is queue 2N, transmitq N is queue 2N + 1, for
- * N below the device's pair count, and the control queue comes last.  The
+ * N below the device's pair count, and the control queue comes last, or
+ * at queue 2 when the driver did not negotiate VIRTIO_NET_F_MQ.  The
  * device checks every transmit header and every control command, places
  * received frames in the receive buffers (merging buffers when the driver
  * negotiated VIRTIO_NET_F_MRG_RXBUF), filters by MAC address as the
