@@ -1347,7 +1347,7 @@ sc_net_kill()
 sc_net_leak()
 {
 	net_tap 1 1500 || return 1
-	rounds=${NET_ROUNDS:-10}
+	rounds=${NET_ROUNDS:-8}
 	i=0
 	while [ $i -lt $rounds ]; do
 		if ! NET=on net_hold_guest; then
