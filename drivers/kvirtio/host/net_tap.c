@@ -460,6 +460,9 @@ static int tap_recv(struct kvirtio_net_backend *be, u16 q,
 		ret = tap_recv_bounce(tap, tq->sock, f, len);
 	} else {
 		n = tap_get_iov(tq->rx_iovs, f, len, fast, &iov, &bytes);
+		/* Buffers shorter than the header: nothing tun can fill. */
+		if (n >= 0 && bytes < KVIRTIO_NET_HDR_LEN)
+			n = -EINVAL;
 		if (n < 0) {
 			tap_iov_put(tq->rx_iovs, iov, fast);
 			ret = n;
