@@ -230,11 +230,13 @@ static int tap_get_iov(struct tap_iovs *c, const struct kvirtio_net_frame *f,
 		if (n != -E2BIG)
 			return n;
 		clear_bit_unlock(0, &c->busy);
+		*iov = fast;
+	} else {
+		*iov = fast;
+		n = tap_map_iov(f, len, fast, TAP_FAST_IOV, bytes);
+		if (n != -E2BIG)
+			return n;
 	}
-	*iov = fast;
-	n = tap_map_iov(f, len, fast, TAP_FAST_IOV, bytes);
-	if (n != -E2BIG)
-		return n;
 	/* Count first: the array is sized by the frame, up to a fixed cap. */
 	n = tap_map_iov(f, len, NULL, TAP_MAX_IOV, bytes);
 	if (n < 0)
