@@ -1217,6 +1217,13 @@ sc_net_tcp()
 		[ "$(net_feature ${b%%:*})" = 1 ] ||
 			{ REASON="VIRTIO_NET_F_${b#*:} not negotiated"; return 1; }
 	done
+	# A net device's kicks go to its worker unless the VMM asks for
+	# inline passes (a transmit stream served inline exits per packet).
+	if [ $BACKEND = kernel ]; then
+		n=$(tr -d '\r' < $log | awk '/stats: dev .* net backend=kernel/ { f = 1; next }
+			f && /inline_passes=/ { sub(/.*inline_passes=/, ""); print $1 + 0; exit }')
+		[ "$n" = 0 ] || { REASON="net device: ${n:-no} inline passes, expected 0"; return 1; }
+	fi
 }
 
 # The same with the device offering no checksum or TSO offload

@@ -747,6 +747,8 @@ long kvirtio_create_device(const struct kvirtio_create_device __user *uarg)
 	hdev->num_msix = kvirtio_pci_msix_vectors(&hdev->vp);
 	kvirtio_workers_init(&hdev->workers, hdev->vdev, hdev->mm,
 			     &hdev->stats, hdev->id);
+	if (type->worker_kicks)
+		hdev->workers.opts.inline_kicks = false;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {

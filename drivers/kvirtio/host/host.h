@@ -239,6 +239,9 @@ extern const struct kvirtio_pci_host_ops kvirtio_host_pci_ops;
  *	for reserved fields); may take references (backing file)
  * @destroy: undo @create; the transport is gone and no queue runs
  * @show: extra lines of the device's debugfs stats (may be NULL)
+ * @worker_kicks: kicks go to the worker, not inline passes in the kicking
+ *	vCPU, unless the VMM asks for them (KVIRTIO_OPT_INLINE); the module
+ *	parameter inline_kicks then does not apply
  */
 struct kvirtio_hdev_type {
 	u32 type;
@@ -247,6 +250,7 @@ struct kvirtio_hdev_type {
 		      const struct kvirtio_create_device *args);
 	void (*destroy)(struct kvirtio_hdev *hdev);
 	void (*show)(struct kvirtio_hdev *hdev, struct seq_file *m);
+	bool worker_kicks;
 };
 
 const struct kvirtio_hdev_type *kvirtio_hdev_type_find(u32 type);
