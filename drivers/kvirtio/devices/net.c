@@ -491,6 +491,7 @@ static int net_rx_one(struct kvirtio_net *n, struct net_rxq *rq,
 	u16 nsegs = 0, used, i;
 	u32 left;
 	int nbufs, got, ret;
+	bool fix_flags;
 
 	nbufs = net_rx_gather(n, rq, vq, len, &nsegs);
 	if (nbufs == -EMSGSIZE) {
@@ -522,6 +523,17 @@ static int net_rx_one(struct kvirtio_net *n, struct net_rxq *rq,
 		return ret;
 	}
 	memcpy(&hdr, head, sizeof(hdr));
+	/*
+	 * tun marks a frame whose checksum it verified DATA_VALID whatever
+	 * TUNSETOFFLOAD says.  Without GUEST_CSUM the flags must be zero
+	 * (virtio 1.2, 5.1.6.4.1) and such a frame is complete: drop the
+	 * mark, not the frame.
+	 */
+	fix_flags = hdr.flags == VIRTIO_NET_HDR_F_DATA_VALID &&
+		    !(READ_ONCE(n->guest_offloads) &
+		      BIT_ULL(VIRTIO_NET_F_GUEST_CSUM));
+	if (fix_flags)
+		hdr.flags = 0;
 	if (!net_rx_hdr_ok(n, &hdr, got - KVIRTIO_NET_HDR_LEN)) {
 		rq->stats.bad_hdr++;
 		kvirtio_queue_unpop(vq, nbufs);
@@ -542,8 +554,11 @@ static int net_rx_one(struct kvirtio_net *n, struct net_rxq *rq,
 	ret = net_frame_write(n->vdev.mem, rq->segs, nsegs,
 			      offsetof(struct net_hdr, num_buffers),
 			      &hdr.num_buffers, sizeof(hdr.num_buffers));
+	if (!ret && fix_flags)
+		ret = net_frame_write(n->vdev.mem, rq->segs, nsegs, 0,
+				      &hdr.flags, sizeof(hdr.flags));
 	if (ret) {
-		kvirtio_queue_break(vq, ret, "net: writing num_buffers failed");
+		kvirtio_queue_break(vq, ret, "net: writing the header failed");
 		return ret;
 	}
 	for (i = 0, left = got; i < used; i++) {
