@@ -96,14 +96,17 @@ struct kvirtio_blk_params {
  *	(TUNSETVNETHDRSZ).  The device takes its own references; the VMM may
  *	close them after creation.  Entries past @num_pairs must be -1.
  * @num_pairs: queue pairs, 1..KVIRTIO_NET_PAIRS_MAX.  The device has
- *	2 * @num_pairs + 1 queues; struct kvirtio_create_device.num_queues
- *	must be 0 or that number.
+ *	2 * @num_pairs + 1 queues (2 * @num_pairs when @features_off removes
+ *	VIRTIO_NET_F_CTRL_VQ); struct kvirtio_create_device.num_queues must
+ *	be 0 or that number.
  * @mtu: 0 (no VIRTIO_NET_F_MTU) or the MTU offered, 68..65535
  * @mac: the MAC address offered, unicast and not all zero
  * @flags: KVIRTIO_NET_F_*
- * @features_off: virtio-net feature bits (VIRTIO_NET_F_*) the device
- *	must not offer; only offload, MRG_RXBUF, CTRL_* and MQ bits may be
- *	set (e.g. to compare with and without offloads)
+ * @features_off: 1ULL << VIRTIO_NET_F_* bits the device must not offer,
+ *	out of CSUM, GUEST_CSUM, HOST_TSO4/6, GUEST_TSO4/6, HOST_ECN,
+ *	GUEST_ECN, MRG_RXBUF, CTRL_VQ, CTRL_RX, CTRL_MAC_ADDR,
+ *	CTRL_GUEST_OFFLOADS and MQ; what depends on a removed bit goes too
+ *	(e.g. to compare with and without offloads)
  * @reserved: must be zero
  */
 struct kvirtio_net_params {
