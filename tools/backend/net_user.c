@@ -155,25 +155,6 @@ static u32 nu_peek(struct kvirtio_net_backend *be, u16 q)
 	return len;
 }
 
-/* Copy @len bytes of @src into @frame's segments, in order. */
-static int nu_to_guest(const struct kvirtio_net_frame *frame, const u8 *src,
-		       u32 len)
-{
-	u32 done = 0, n;
-	u16 i;
-	int ret;
-
-	for (i = 0; i < frame->nr_segs && done < len; i++) {
-		n = min_t(u32, frame->segs[i].len, len - done);
-		ret = kvirtio_gmem_write(frame->mem, frame->segs[i].gpa,
-					 src + done, n);
-		if (ret)
-			return ret;
-		done += n;
-	}
-	return done == len ? 0 : -EMSGSIZE;
-}
-
 static int nu_recv(struct kvirtio_net_backend *be, u16 q,
 		   const struct kvirtio_net_frame *frame)
 {
@@ -195,7 +176,8 @@ static int nu_recv(struct kvirtio_net_backend *be, u16 q,
 	 * larger than the buffers picked for that one: it goes, as the
 	 * interface says of a host error (never written in part).
 	 */
-	ret = len <= frame->len ? nu_to_guest(frame, nq->rx, len) : -EMSGSIZE;
+	ret = len <= frame->len ?
+	      kvirtio_net_frame_copy(frame, 0, nq->rx, len, true) : -EMSGSIZE;
 	nq->rx_len = 0;
 	pthread_mutex_unlock(&nq->lock);
 	if (ret) {

@@ -168,56 +168,40 @@ static bool mac_is_broadcast(const u8 *mac)
 	return (mac[0] & mac[1] & mac[2] & mac[3] & mac[4] & mac[5]) == 0xff;
 }
 
-/*
- * Copy @len bytes at offset @off of a frame's segments into @buf.
- * Returns 0, -ERANGE when the frame is shorter, or the memory's error.
+/**
+ * kvirtio_net_frame_copy() - copy between a frame's guest buffers and @buf
+ * @f: the frame
+ * @off: offset in the frame where the copy starts
+ * @buf: @len bytes of host memory
+ * @len: bytes to copy
+ * @to_guest: copy @buf into the frame (else the frame into @buf)
+ *
+ * For the device and for backends that have no faster way in.
+ *
+ * Return: 0, -ERANGE when the frame ends before @off + @len, or the guest
+ * memory's error.
  */
-static int net_frame_read(struct kvirtio_guest_mem *mem,
-			  const struct kvirtio_net_seg *segs, u16 nr, u32 off,
-			  void *buf, u32 len)
+int kvirtio_net_frame_copy(const struct kvirtio_net_frame *f, u32 off,
+			   void *buf, u32 len, bool to_guest)
 {
-	u8 *dst = buf;
+	u8 *p = buf;
 	u16 i;
 	int ret;
 
-	for (i = 0; i < nr && len; i++) {
+	for (i = 0; i < f->nr_segs && len; i++) {
+		const struct kvirtio_net_seg *s = &f->segs[i];
 		u32 n;
 
-		if (off >= segs[i].len) {
-			off -= segs[i].len;
+		if (off >= s->len) {
+			off -= s->len;
 			continue;
 		}
-		n = min(len, segs[i].len - off);
-		ret = kvirtio_gmem_read(mem, segs[i].gpa + off, dst, n);
+		n = min(len, s->len - off);
+		ret = to_guest ? kvirtio_gmem_write(f->mem, s->gpa + off, p, n) :
+				 kvirtio_gmem_read(f->mem, s->gpa + off, p, n);
 		if (ret)
 			return ret;
-		dst += n;
-		len -= n;
-		off = 0;
-	}
-	return len ? -ERANGE : 0;
-}
-
-static int net_frame_write(struct kvirtio_guest_mem *mem,
-			   const struct kvirtio_net_seg *segs, u16 nr, u32 off,
-			   const void *buf, u32 len)
-{
-	const u8 *src = buf;
-	u16 i;
-	int ret;
-
-	for (i = 0; i < nr && len; i++) {
-		u32 n;
-
-		if (off >= segs[i].len) {
-			off -= segs[i].len;
-			continue;
-		}
-		n = min(len, segs[i].len - off);
-		ret = kvirtio_gmem_write(mem, segs[i].gpa + off, src, n);
-		if (ret)
-			return ret;
-		src += n;
+		p += n;
 		len -= n;
 		off = 0;
 	}
@@ -290,15 +274,15 @@ static int net_tx_one(struct kvirtio_net *n, struct net_txq *tq, u16 pair,
 		tq->segs[nr].len = chain->descs[i].len;
 		nr++;
 	}
-	ret = net_frame_read(n->vdev.mem, tq->segs, nr, 0, &hdr, sizeof(hdr));
+	frame.nr_segs = nr;
+	frame.len = len;
+	ret = kvirtio_net_frame_copy(&frame, 0, &hdr, sizeof(hdr), false);
 	if (ret)
 		return ret;
 	if (!net_tx_hdr_ok(n, &hdr, len - KVIRTIO_NET_HDR_LEN)) {
 		tq->stats.bad_hdr++;
 		return 0;
 	}
-	frame.nr_segs = nr;
-	frame.len = len;
 	ret = n->be->ops->xmit(n->be, pair, &frame);
 	if (ret) {
 		tq->stats.backend_err++;
@@ -419,7 +403,7 @@ static int net_rx_gather(struct kvirtio_net *n, struct net_rxq *rq,
 	u16 max_bufs = net_has(n, VIRTIO_NET_F_MRG_RXBUF) ?
 		       KVIRTIO_NET_RX_BUFS_MAX : 1;
 	u16 used_descs = 0, nr = 0, nbufs = 0;
-	u32 total = 0;
+	u64 total = 0;	/* up to 64 guest lengths of up to 4 GiB */
 	int ret;
 
 	while (total < need) {
@@ -490,6 +474,7 @@ static int net_rx_one(struct kvirtio_net *n, struct net_rxq *rq,
 	struct net_hdr hdr;
 	u16 nsegs = 0, used, i;
 	u32 left;
+	u64 room;
 	int nbufs, got, ret;
 	bool fix_flags;
 
@@ -502,10 +487,12 @@ static int net_rx_one(struct kvirtio_net *n, struct net_rxq *rq,
 	if (nbufs <= 0)
 		return nbufs;
 
-	frame.nr_segs = nsegs;
-	frame.len = 0;
+	/* Room as the guest posted it; a wrap of u32 must not shrink it. */
+	room = 0;
 	for (i = 0; i < nbufs; i++)
-		frame.len += rq->lens[i];
+		room += rq->lens[i];
+	frame.nr_segs = nsegs;
+	frame.len = min_t(u64, room, U32_MAX);
 	got = n->be->ops->recv(n->be, q, &frame);
 	if (got <= 0 || (u32)got > frame.len ||
 	    got < KVIRTIO_NET_HDR_LEN + ETH_HDR_LEN) {
@@ -516,8 +503,7 @@ static int net_rx_one(struct kvirtio_net *n, struct net_rxq *rq,
 		return 1;
 	}
 
-	ret = net_frame_read(n->vdev.mem, rq->segs, nsegs, 0, head,
-			     sizeof(head));
+	ret = kvirtio_net_frame_copy(&frame, 0, head, sizeof(head), false);
 	if (ret) {
 		kvirtio_queue_break(vq, ret, "net: reading a received frame failed");
 		return ret;
@@ -551,12 +537,13 @@ static int net_rx_one(struct kvirtio_net *n, struct net_rxq *rq,
 	kvirtio_queue_unpop(vq, nbufs - used);
 
 	hdr.num_buffers = cpu_to_le16(used);
-	ret = net_frame_write(n->vdev.mem, rq->segs, nsegs,
-			      offsetof(struct net_hdr, num_buffers),
-			      &hdr.num_buffers, sizeof(hdr.num_buffers));
+	ret = kvirtio_net_frame_copy(&frame,
+				     offsetof(struct net_hdr, num_buffers),
+				     &hdr.num_buffers, sizeof(hdr.num_buffers),
+				     true);
 	if (!ret && fix_flags)
-		ret = net_frame_write(n->vdev.mem, rq->segs, nsegs, 0,
-				      &hdr.flags, sizeof(hdr.flags));
+		ret = kvirtio_net_frame_copy(&frame, 0, &hdr.flags,
+					     sizeof(hdr.flags), true);
 	if (ret) {
 		kvirtio_queue_break(vq, ret, "net: writing the header failed");
 		return ret;

@@ -114,5 +114,7 @@ struct kvirtio_net_backend {
 };
 
 void kvirtio_net_backend_rx_ready(struct kvirtio_net_backend *be, u16 q);
+int kvirtio_net_frame_copy(const struct kvirtio_net_frame *f, u32 off,
+			   void *buf, u32 len, bool to_guest);
 
 #endif /* KVIRTIO_NET_BACKEND_H */

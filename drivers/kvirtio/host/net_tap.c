@@ -257,38 +257,6 @@ static void tap_iov_put(struct tap_iovs *c, struct iovec *iov,
 		kfree(iov);
 }
 
-/* Copy @f's bytes [@off, @off + @len) from (@to_guest false) or to @buf. */
-static int tap_copy(const struct kvirtio_net_frame *f, u8 *buf, u32 off,
-		    u32 len, bool to_guest)
-{
-	u32 pos = 0;
-	u16 i;
-
-	for (i = 0; i < f->nr_segs && len; i++) {
-		u32 seg = f->segs[i].len, skip, n;
-		int ret;
-
-		if (off >= pos + seg) {
-			pos += seg;
-			continue;
-		}
-		skip = off > pos ? off - pos : 0;
-		n = min(seg - skip, len);
-		if (to_guest)
-			ret = kvirtio_gmem_write(f->mem, f->segs[i].gpa + skip,
-						 buf + (pos + skip), n);
-		else
-			ret = kvirtio_gmem_read(f->mem, f->segs[i].gpa + skip,
-						buf + (pos + skip), n);
-		if (ret)
-			return ret;
-		off += n;
-		len -= n;
-		pos += seg;
-	}
-	return len ? -EFAULT : 0;
-}
-
 /* ---- transmit --------------------------------------------------------- */
 
 static int tap_sendmsg(struct socket *sock, struct iov_iter *from)
@@ -314,7 +282,7 @@ static int tap_xmit_bounce(struct kvirtio_net_tap *tap, struct socket *sock,
 	buf = kvmalloc(f->len, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
-	ret = tap_copy(f, buf, 0, f->len, false);
+	ret = kvirtio_net_frame_copy(f, 0, buf, f->len, false);
 	if (!ret) {
 		kv.iov_base = buf;
 		kv.iov_len = f->len;
@@ -427,9 +395,11 @@ static int tap_recv_bounce(struct kvirtio_net_tap *tap, struct socket *sock,
 	ret = tap_recvmsg(sock, &iter);
 	if (ret >= KVIRTIO_NET_HDR_LEN && ret <= len) {
 		/* Like the user path: num_buffers stays the device's. */
-		int err = tap_copy(f, buf, 0, TAP_HDR_WRITTEN, true) ?:
-			  tap_copy(f, buf, KVIRTIO_NET_HDR_LEN,
-				   ret - KVIRTIO_NET_HDR_LEN, true);
+		int err = kvirtio_net_frame_copy(f, 0, buf, TAP_HDR_WRITTEN,
+						 true) ?:
+			  kvirtio_net_frame_copy(f, KVIRTIO_NET_HDR_LEN,
+						 buf + KVIRTIO_NET_HDR_LEN,
+						 ret - KVIRTIO_NET_HDR_LEN, true);
 
 		if (err)
 			ret = err;
