@@ -1248,10 +1248,14 @@ sc_net_udp()
 	net_tap 1 1500 || return 1
 	net_bg echo echo udp 5003
 	net_bg count udp-count 5004 3
-	# L1's flood starts when the guest listens (the newest VM log).
-	( end=$(($(now) + 120))
+	# L1's flood starts when the guest listens: in this scenario's own
+	# VM log (the next run's, or its retry's), never an earlier one.
+	( first=$((RUN + 1)) end=$(($(now) + 120))
 	  while [ $(now) -lt $end ]; do
-		grep -q '^L2 NET LISTEN udp 5005' $(ls -t $L/*.log | head -n 1) 2>/dev/null && break
+		for n in $first $((first + 1)); do
+			grep -q '^L2 NET LISTEN udp 5005' $L/$n.log 2>/dev/null &&
+				break 2
+		done
 		sleep 0.2
 	  done
 	  exec kvnet udp-flood $NET_L2 5005 3 1000 ) > /tmp/net.flood 2>&1 &
