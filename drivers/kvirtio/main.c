@@ -30,7 +30,7 @@ MODULE_PARM_DESC(busy_poll_us,
 bool kvirtio_worker_per_queue;
 module_param_named(worker_per_queue, kvirtio_worker_per_queue, bool, 0644);
 MODULE_PARM_DESC(worker_per_queue,
-		 "One worker thread per queue for new devices (default: per device)");
+		 "One worker thread per queue for new devices (default: N, one per device)");
 
 bool kvirtio_inline_kicks = true;
 module_param_named(inline_kicks, kvirtio_inline_kicks, bool, 0644);
@@ -108,3 +108,5 @@ module_exit(kvirtio_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("kvirtio: in-kernel virtio device backends for KVM guests");
+/* KVIRTIO_VERSION comes from ./VERSION through the top-level Kbuild. */
+MODULE_VERSION(KVIRTIO_VERSION);
