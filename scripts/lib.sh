@@ -69,3 +69,65 @@ kv_sync_sources()
 		--exclude=Module.symvers \
 		"$KV_ROOT/" "$1/"
 }
+
+# Print the directory of the newest installed Debian 6.1 headers.
+kv_headers_61()
+{
+	local pkg dir
+
+	# The meta package names the current versioned headers package.
+	pkg=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+		grep -o 'linux-headers-6\.1[^ ,]*-amd64' | head -n 1)
+	dir=/usr/src/$pkg
+	if [ -z "$pkg" ] || [ ! -f "$dir/Makefile" ]; then
+		dir=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null |
+			sort -V | tail -n 1)
+	fi
+	[ -n "$dir" ] && [ -f "$dir/Makefile" ] ||
+		kv_die "no Debian 6.1 headers: run scripts/deps.sh headers"
+	echo "$dir"
+}
+
+# Unpack the current Debian 6.12 headers, with the kbuild package that
+# holds their scripts/, into .build/headers-6.12 and print the directory
+# to build against.  Reruns reuse what is there.
+kv_headers_612()
+{
+	local top=$KV_BUILD/headers-6.12 ver debs d hdir
+
+	ver=$(apt-cache depends linux-headers-6.12-amd64 2>/dev/null |
+		sed -n 's/.*Depends: linux-headers-\(6\.12\..*\)-amd64$/\1/p' |
+		head -n 1)
+	if [ -z "$ver" ]; then
+		# No package lists yet (fresh machine): fall back to what was
+		# unpacked before, else ask for an apt-get update.
+		hdir=$(ls -d "$top"/usr/src/linux-headers-6.12.*-amd64 2>/dev/null |
+			sort -V | tail -n 1)
+		[ -n "$hdir" ] ||
+			kv_die "cannot resolve the 6.12 headers version: run apt-get update"
+	else
+		hdir=$top/usr/src/linux-headers-$ver-amd64
+		if [ ! -e "$top/.stamp-$ver" ]; then
+			echo "fetching Debian headers $ver" >&2
+			rm -rf "$top"
+			mkdir -p "$top/debs"
+			(cd "$top/debs" && apt-get download -q -o APT::Sandbox::User=root \
+				"linux-headers-$ver-amd64" \
+				"linux-headers-$ver-common" \
+				"linux-kbuild-$ver") >&2 ||
+				kv_die "apt-get download of the $ver headers failed"
+			for d in "$top"/debs/*.deb; do
+				dpkg-deb -x "$d" "$top" ||
+					kv_die "dpkg-deb -x $d failed"
+			done
+			rm -rf "$top/debs"
+			touch "$top/.stamp-$ver"
+		fi
+	fi
+	# The -amd64 Makefile includes the -common one by its /usr/src path:
+	# point it at our copy instead (again on every run, in case the
+	# checkout moved).
+	sed -i "s|^include .*/\(linux-headers-[^/]*-common\)/Makefile\$|include $top/usr/src/\1/Makefile|" \
+		"$hdir/Makefile"
+	echo "$hdir"
+}
