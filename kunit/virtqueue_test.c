@@ -310,6 +310,47 @@ static void vq_test_setup_resets_device_area(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, f->vq.indirect);
 }
 
+/*
+ * A queue resumed at a base index (vDPA set_vq_state): the engine starts
+ * there, publishes it as used->idx and avail_event, pops the entry at the
+ * base, and still refuses an avail->idx more than size ahead of it.
+ */
+static void vq_test_setup_at_base(struct kunit *test)
+{
+	struct vq_fix *f = test->priv;
+
+	kvirtio_test_ring_place(&f->r, &f->tm, 4, T_BASE);
+	kvirtio_test_ring_config(&f->r, &f->cfg, F_EVENT_IDX, 0);
+	f->cfg.last_avail_idx = 0xfffe;
+	f->cfg.used_idx = 0xfffe;
+	KUNIT_ASSERT_EQ(test, kvirtio_queue_setup(&f->vq, &f->tm.mem, &f->cfg),
+			0);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&f->r), 0xfffe);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_avail_event(&f->r), 0xfffe);
+	/* The driver's ring is at the same place: nothing pending yet. */
+	kvirtio_test_avail_set_idx(&f->r, 0xfffe);
+	KUNIT_EXPECT_EQ(test, fix_pop(f), -EAGAIN);
+
+	/* Two chains across the 16-bit wrap. */
+	kvirtio_test_set_desc(&f->r, 1, T_DATA, 8, 0, 0);
+	kvirtio_test_set_desc(&f->r, 3, T_DATA, 8, 0, 0);
+	fix_offer(f, 1);
+	fix_offer(f, 3);
+	KUNIT_ASSERT_EQ(test, fix_pop(f), 0);
+	KUNIT_EXPECT_EQ(test, f->chain.head, 1);
+	KUNIT_ASSERT_EQ(test, fix_pop(f), 0);
+	KUNIT_EXPECT_EQ(test, f->chain.head, 3);
+	KUNIT_EXPECT_EQ(test, kvirtio_queue_push(&f->vq, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, kvirtio_queue_push(&f->vq, 3, 0), 0);
+	kvirtio_queue_flush(&f->vq);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&f->r), 0);
+	KUNIT_EXPECT_EQ(test, f->vq.last_avail_idx, 0);
+
+	/* Relative to the base, 5 ahead of a size-4 queue is a violation. */
+	kvirtio_test_avail_set_idx(&f->r, 5);
+	expect_broken(test, fix_pop(f), -ERANGE);
+}
+
 static void vq_test_device_break(struct kunit *test)
 {
 	struct vq_fix *f = test->priv;
@@ -1554,6 +1595,7 @@ static struct kunit_case kvirtio_virtqueue_cases[] = {
 	KUNIT_CASE_PARAM(vq_test_wait_backend, wait_features_gen_params),
 	KUNIT_CASE_PARAM(vq_test_wait_more, wait_features_gen_params),
 	KUNIT_CASE(vq_test_setup_resets_device_area),
+	KUNIT_CASE(vq_test_setup_at_base),
 	KUNIT_CASE(vq_test_device_break),
 	KUNIT_CASE(vq_test_empty_is_eagain),
 	KUNIT_CASE_PARAM(vq_test_avail_idx_too_far, ahead_gen_params),

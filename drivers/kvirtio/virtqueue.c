@@ -112,9 +112,10 @@ static void vq_unmap_rings(struct kvirtio_queue *vq)
  * Validates @cfg as kvirtio_queue_check_config() does, maps the three ring
  * areas through @mem->ops->map_ring, takes the ring features
  * (VIRTIO_RING_F_EVENT_IDX, VIRTIO_RING_F_INDIRECT_DESC) from
- * @cfg->features and starts with every index at 0.  It writes the device
- * area's flags and idx (and avail_event with EVENT_IDX) to 0 so that the
- * guest sees the state the engine starts from.  The per-chain cap is
+ * @cfg->features and starts from the indices in @cfg (0 for a new queue).
+ * It writes the device area's flags (0) and idx (@cfg->used_idx), and with
+ * EVENT_IDX avail_event (@cfg->last_avail_idx), so that the guest sees the
+ * state the engine starts from.  The per-chain cap is
  * @cfg->max_chain, or the queue size when that is 0.  Statistics and the
  * recorded error are cleared.  May sleep (map_ring may).
  *
@@ -162,11 +163,16 @@ int kvirtio_queue_setup(struct kvirtio_queue *vq, struct kvirtio_guest_mem *mem,
 	vq->indirect = !!(cfg->features & BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC));
 	vq->max_chain = cfg->max_chain ? cfg->max_chain : size;
 	vq->notify_enabled = true;
+	vq->last_avail_idx = cfg->last_avail_idx;
+	vq->avail_idx_shadow = cfg->last_avail_idx;
+	vq->used_idx = cfg->used_idx;
+	vq->published_used_idx = cfg->used_idx;
 
 	WRITE_ONCE(vq->ring.used->flags, cpu_to_le16(0));
-	WRITE_ONCE(vq->ring.used->idx, cpu_to_le16(0));
+	WRITE_ONCE(vq->ring.used->idx, cpu_to_le16(cfg->used_idx));
 	if (vq->event_idx)
-		WRITE_ONCE(*vq->ring.avail_event, cpu_to_le16(0));
+		WRITE_ONCE(*vq->ring.avail_event,
+			   cpu_to_le16(cfg->last_avail_idx));
 	vq->state = KVIRTIO_QUEUE_READY;
 	return 0;
 

@@ -236,6 +236,9 @@ struct kvirtio_queue {
  * @used: device area address (4-byte aligned)
  * @features: negotiated feature bits (ring features are used)
  * @max_chain: device's cap on descriptors per chain, 0 for no device cap
+ * @last_avail_idx: avail ring entry to start from (0 for a fresh queue; a
+ *	host that resumes a queue, e.g. vDPA set_vq_state, sets it)
+ * @used_idx: used index to start from, written to the device area
  */
 struct kvirtio_queue_config {
 	u16 size;
@@ -244,6 +247,8 @@ struct kvirtio_queue_config {
 	u64 used;
 	u64 features;
 	u16 max_chain;
+	u16 last_avail_idx;
+	u16 used_idx;
 };
 
 int kvirtio_queue_check_config(const struct kvirtio_queue_config *cfg,

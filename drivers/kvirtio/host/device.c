@@ -636,8 +636,9 @@ static int hdev_release(struct inode *inode, struct file *file)
 	kvirtio_workers_destroy(&hdev->workers);
 	kvirtio_pci_destroy(&hdev->vp);
 	kvirtio_irq_release_all(hdev);
-	hdev->type->destroy(hdev);
+	hdev->type->destroy(hdev->vdev, hdev->type_priv);
 	hdev->vdev = NULL;
+	hdev->type_priv = NULL;
 	mutex_unlock(&hdev->lock);
 
 	hdev_free(hdev);
@@ -654,7 +655,14 @@ static const struct file_operations kvirtio_hdev_fops = {
 	.llseek = noop_llseek,
 };
 
-static int check_create_args(const struct kvirtio_create_device *a)
+/**
+ * kvirtio_check_create_args - the checks common to every device type
+ * @a: creation arguments
+ *
+ * Return: 0, or -EINVAL for an unknown flag, a non-zero reserved field,
+ * too many queues or a queue size that is not a power of two in range.
+ */
+int kvirtio_check_create_args(const struct kvirtio_create_device *a)
 {
 	if ((a->flags & ~KVIRTIO_CREATE_F_PIO_NOTIFY) ||
 	    a->reserved0 || a->reserved1 ||
@@ -679,16 +687,17 @@ static int check_create_args(const struct kvirtio_create_device *a)
  */
 long kvirtio_create_device(const struct kvirtio_create_device __user *uarg)
 {
+	struct file *files[KVIRTIO_TYPE_FILES_MAX] = {};
 	const struct kvirtio_hdev_type *type;
 	struct kvirtio_create_device args;
 	struct kvirtio_hdev *hdev;
 	struct file *file;
-	int ret, fd;
+	int ret, fd, nfiles;
 
 	ret = kvirtio_get_arg(&args, sizeof(args), sizeof(args), uarg);
 	if (ret)
 		return ret;
-	ret = check_create_args(&args);
+	ret = kvirtio_check_create_args(&args);
 	if (ret)
 		return ret;
 	type = kvirtio_hdev_type_find(args.type);
@@ -721,7 +730,13 @@ long kvirtio_create_device(const struct kvirtio_create_device __user *uarg)
 	kvirtio_inline_init(hdev);
 	atomic_long_inc(&kvirtio_live.devices);
 
-	ret = type->create(hdev, &args);
+	nfiles = type->get_files(&args, files);
+	if (nfiles < 0) {
+		ret = nfiles;
+		goto err_free;
+	}
+	ret = type->create(&args, files, &hdev->vdev, &hdev->type_priv);
+	kvirtio_type_put_files(files, nfiles);
 	if (ret)
 		goto err_free;
 	hdev->vdev->mem = &hdev->mem.gmem;
@@ -776,7 +791,7 @@ long kvirtio_create_device(const struct kvirtio_create_device __user *uarg)
 err_pci:
 	kvirtio_pci_destroy(&hdev->vp);
 err_type:
-	type->destroy(hdev);
+	type->destroy(hdev->vdev, hdev->type_priv);
 err_free:
 	hdev_free(hdev);
 	return ret;

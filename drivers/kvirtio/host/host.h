@@ -112,10 +112,12 @@ struct kvirtio_worker;
  * struct kvirtio_workers - the worker threads of one device
  * @vdev: the device (ops->process_queue, transport->queue_interrupt)
  * @mm: the creator's mm (the caller keeps the struct alive with mmgrab;
- *	kthread workers take a user reference for each pass)
+ *	kthread workers take a user reference for each pass), or NULL for a
+ *	device with no VMM (kvirtio_workers_init_kernel())
  * @opts: current options
  * @stats: counters
  * @name_id: number in the thread names
+ * @prefix: start of the thread names ("kvirtio")
  * @nr: threads (0: not created yet, or destroyed)
  * @w: the threads; queue q belongs to w[q % nr]
  * @enabled: passes allowed (the device is DRIVER_OK)
@@ -138,6 +140,7 @@ struct kvirtio_workers {
 	struct kvirtio_wopts opts;
 	struct kvirtio_hstats *stats;
 	int name_id;
+	const char *prefix;
 	unsigned int nr;
 	struct kvirtio_worker *w[KVIRTIO_MAX_QUEUES];
 	bool enabled;
@@ -155,10 +158,15 @@ struct kvirtio_workers {
 void kvirtio_workers_init(struct kvirtio_workers *ws,
 			  struct kvirtio_device *vdev, struct mm_struct *mm,
 			  struct kvirtio_hstats *stats, int name_id);
+void kvirtio_workers_init_kernel(struct kvirtio_workers *ws,
+				 struct kvirtio_device *vdev,
+				 struct kvirtio_hstats *stats, int name_id,
+				 const char *prefix);
 int kvirtio_workers_start(struct kvirtio_workers *ws);
 void kvirtio_workers_disable(struct kvirtio_workers *ws);
 void kvirtio_workers_destroy(struct kvirtio_workers *ws);
 int __must_check kvirtio_workers_pause(struct kvirtio_workers *ws);
+void kvirtio_workers_pause_sync(struct kvirtio_workers *ws);
 void kvirtio_workers_resume(struct kvirtio_workers *ws);
 bool kvirtio_workers_uses_vhost_task(const struct kvirtio_workers *ws);
 bool kvirtio_workers_have_vhost_task(void);
@@ -231,12 +239,19 @@ extern const struct kvirtio_pci_host_ops kvirtio_host_pci_ops;
 
 /* ---- devices -------------------------------------------------------- */
 
+/* Files one device's creation arguments name at most (net: a tap a pair). */
+#define KVIRTIO_TYPE_FILES_MAX	KVIRTIO_NET_PAIRS_MAX
+
 /**
  * struct kvirtio_hdev_type - one device type the host can create
  * @type: KVIRTIO_DEV_*
  * @name: for logs
- * @create: build the device from the creation arguments (already checked
- *	for reserved fields); may take references (backing file)
+ * @get_files: check the creation arguments (already checked for the
+ *	common reserved fields) and take a reference to each file they name,
+ *	in the caller's fd table, into @files (at most KVIRTIO_TYPE_FILES_MAX);
+ *	return how many, or a negative errno with none taken
+ * @create: build the device from the checked arguments and the files of
+ *	@get_files; the device's backend takes its own file references
  * @destroy: undo @create; the transport is gone and no queue runs
  * @show: extra lines of the device's debugfs stats (may be NULL)
  * @worker_kicks: kicks go to the worker, not inline passes in the kicking
@@ -246,14 +261,20 @@ extern const struct kvirtio_pci_host_ops kvirtio_host_pci_ops;
 struct kvirtio_hdev_type {
 	u32 type;
 	const char *name;
-	int (*create)(struct kvirtio_hdev *hdev,
-		      const struct kvirtio_create_device *args);
-	void (*destroy)(struct kvirtio_hdev *hdev);
-	void (*show)(struct kvirtio_hdev *hdev, struct seq_file *m);
+	int (*get_files)(const struct kvirtio_create_device *args,
+			 struct file **files);
+	int (*create)(const struct kvirtio_create_device *args,
+		      struct file **files, struct kvirtio_device **vdev,
+		      void **type_priv);
+	void (*destroy)(struct kvirtio_device *vdev, void *type_priv);
+	void (*show)(struct kvirtio_device *vdev, void *type_priv,
+		     struct seq_file *m);
 	bool worker_kicks;
 };
 
 const struct kvirtio_hdev_type *kvirtio_hdev_type_find(u32 type);
+void kvirtio_type_put_files(struct file **files, unsigned int nr);
+int kvirtio_check_create_args(const struct kvirtio_create_device *a);
 
 /**
  * struct kvirtio_hdev - one device behind an anon fd
@@ -324,6 +345,7 @@ bool kvirtio_kvm_attached(struct kvirtio_hdev *hdev);
 /* ---- debugfs -------------------------------------------------------- */
 
 void kvirtio_debugfs_init(void);
+struct dentry *kvirtio_debugfs_root(void);
 void kvirtio_debugfs_exit(void);
 void kvirtio_debugfs_add(struct kvirtio_hdev *hdev);
 void kvirtio_debugfs_remove(struct kvirtio_hdev *hdev);

@@ -126,7 +126,7 @@ static int dev_stats_show(struct seq_file *m, void *v)
 		   "vhost_task" : READ_ONCE(hdev->workers.nr) ? "kthread" :
 		   "none");
 	if (hdev->type->show)
-		hdev->type->show(hdev, m);
+		hdev->type->show(hdev->vdev, hdev->type_priv, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dev_stats);
@@ -147,6 +147,12 @@ void kvirtio_debugfs_remove(struct kvirtio_hdev *hdev)
 {
 	debugfs_remove(hdev->dbg);
 	hdev->dbg = NULL;
+}
+
+/* The module's debugfs directory (kvirtio/), for the vDPA front end. */
+struct dentry *kvirtio_debugfs_root(void)
+{
+	return kvirtio_dbg_root;
 }
 
 void kvirtio_debugfs_init(void)

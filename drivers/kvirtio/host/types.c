@@ -31,24 +31,31 @@ void kvirtio_rng_fill_kernel(void *opaque, void *buf, u32 len)
 	get_random_bytes(buf, len);
 }
 
-static int rng_create(struct kvirtio_hdev *hdev,
-		      const struct kvirtio_create_device *args)
+static int rng_get_files(const struct kvirtio_create_device *args,
+			 struct file **files)
+{
+	/* One queue, no type parameters. */
+	if (args->num_queues > 1 ||
+	    memchr_inv(args->type_params, 0, sizeof(args->type_params)))
+		return -EINVAL;
+	return 0;
+}
+
+static int rng_create(const struct kvirtio_create_device *args,
+		      struct file **files, struct kvirtio_device **vdev,
+		      void **type_priv)
 {
 	struct kvirtio_rng_opts p = {
 		.queue_size = args->queue_size_max,
 		.fill = kvirtio_rng_fill_kernel,
 	};
 
-	/* One queue, no type parameters. */
-	if (args->num_queues > 1 ||
-	    memchr_inv(args->type_params, 0, sizeof(args->type_params)))
-		return -EINVAL;
-	return kvirtio_rng_create(&p, &hdev->vdev);
+	return kvirtio_rng_create(&p, vdev);
 }
 
-static void rng_destroy(struct kvirtio_hdev *hdev)
+static void rng_destroy(struct kvirtio_device *vdev, void *type_priv)
 {
-	kvirtio_rng_destroy(hdev->vdev);
+	kvirtio_rng_destroy(vdev);
 }
 
 static int blk_check(const struct kvirtio_create_device *args)
@@ -76,12 +83,16 @@ static int blk_check(const struct kvirtio_create_device *args)
 	return 0;
 }
 
-static int blk_create(struct kvirtio_hdev *hdev,
-		      const struct kvirtio_create_device *args)
+static u16 blk_qsize(const struct kvirtio_create_device *args)
+{
+	return args->queue_size_max ? args->queue_size_max :
+	       KVIRTIO_BLK_DEF_QUEUE_SIZE;
+}
+
+static int blk_get_files(const struct kvirtio_create_device *args,
+			 struct file **files)
 {
 	const struct kvirtio_blk_params *u = &args->blk;
-	struct kvirtio_blk_opts o = {};
-	struct kvirtio_blk_backend *be;
 	bool ro = u->flags & KVIRTIO_BLK_F_READ_ONLY;
 	struct file *file;
 	u16 qsize;
@@ -90,19 +101,9 @@ static int blk_create(struct kvirtio_hdev *hdev,
 	ret = blk_check(args);
 	if (ret)
 		return ret;
-	qsize = args->queue_size_max ? args->queue_size_max :
-		KVIRTIO_BLK_DEF_QUEUE_SIZE;
+	qsize = blk_qsize(args);
 	if (qsize < 4 || qsize > KVIRTIO_BLK_QUEUE_SIZE_MAX)
 		return -EINVAL;
-	o.num_queues = args->num_queues;
-	o.queue_size = qsize;
-	o.seg_max = min_t(u32, u->seg_max ? u->seg_max :
-			  KVIRTIO_BLK_DEF_SEG_MAX, qsize - 2);
-	o.size_max = u->size_max;
-	o.read_only = ro;
-	o.flush = u->flags & KVIRTIO_BLK_F_FLUSH;
-	memcpy(o.serial, u->serial, sizeof(o.serial));
-
 	file = fget(u->fd);
 	if (!file)
 		return -EBADF;
@@ -112,37 +113,61 @@ static int blk_create(struct kvirtio_hdev *hdev,
 		fput(file);
 		return -EBADF;
 	}
-	be = kvirtio_blk_file_create(file, u->capacity << KV_SECTOR_SHIFT,
+	files[0] = file;
+	return 1;
+}
+
+static int blk_create(const struct kvirtio_create_device *args,
+		      struct file **files, struct kvirtio_device **vdev,
+		      void **type_priv)
+{
+	const struct kvirtio_blk_params *u = &args->blk;
+	struct kvirtio_blk_opts o = {};
+	struct kvirtio_blk_backend *be;
+	bool ro = u->flags & KVIRTIO_BLK_F_READ_ONLY;
+	u16 qsize = blk_qsize(args);
+	int ret;
+
+	o.num_queues = args->num_queues;
+	o.queue_size = qsize;
+	o.seg_max = min_t(u32, u->seg_max ? u->seg_max :
+			  KVIRTIO_BLK_DEF_SEG_MAX, qsize - 2);
+	o.size_max = u->size_max;
+	o.read_only = ro;
+	o.flush = u->flags & KVIRTIO_BLK_F_FLUSH;
+	memcpy(o.serial, u->serial, sizeof(o.serial));
+
+	/* The backend takes its own reference to the file. */
+	be = kvirtio_blk_file_create(files[0], u->capacity << KV_SECTOR_SHIFT,
 				     u->logical_block_size, ro, o.seg_max);
-	fput(file);
 	if (IS_ERR(be))
 		return PTR_ERR(be);
-	ret = kvirtio_blk_create(&o, be, &hdev->vdev);
+	ret = kvirtio_blk_create(&o, be, vdev);
 	if (ret) {
 		kvirtio_blk_file_destroy(be);
 		return ret;
 	}
-	hdev->type_priv = be;
+	*type_priv = be;
 	return 0;
 }
 
-static void blk_destroy(struct kvirtio_hdev *hdev)
+static void blk_destroy(struct kvirtio_device *vdev, void *type_priv)
 {
 	u64 kiocbs, bounced, queued;
 
-	kvirtio_blk_file_counts(hdev->type_priv, &kiocbs, &bounced, &queued);
+	kvirtio_blk_file_counts(type_priv, &kiocbs, &bounced, &queued);
 	atomic_long_add(queued, &kvirtio_live.file_async);
-	kvirtio_blk_destroy(hdev->vdev);
-	kvirtio_blk_file_destroy(hdev->type_priv);
-	hdev->type_priv = NULL;
+	kvirtio_blk_destroy(vdev);
+	kvirtio_blk_file_destroy(type_priv);
 }
 
 /* debugfs: how the backing file served the requests. */
-static void blk_show(struct kvirtio_hdev *hdev, struct seq_file *m)
+static void blk_show(struct kvirtio_device *vdev, void *type_priv,
+		     struct seq_file *m)
 {
 	u64 kiocbs, bounced, queued;
 
-	kvirtio_blk_file_counts(hdev->type_priv, &kiocbs, &bounced, &queued);
+	kvirtio_blk_file_counts(type_priv, &kiocbs, &bounced, &queued);
 	seq_printf(m, "file_kiocbs %llu\nfile_async %llu\nfile_bounced %llu\n",
 		   kiocbs, queued, bounced);
 }
@@ -205,19 +230,35 @@ static int net_check(const struct kvirtio_create_device *args)
 	return 0;
 }
 
-static int net_create(struct kvirtio_hdev *hdev,
-		      const struct kvirtio_create_device *args)
+static int net_get_files(const struct kvirtio_create_device *args,
+			 struct file **files)
 {
 	const struct kvirtio_net_params *u = &args->net;
-	struct file *files[KVIRTIO_NET_PAIRS_MAX] = {};
-	struct kvirtio_net_opts o = {};
-	struct kvirtio_net_backend *be;
 	unsigned int i;
 	int ret;
 
 	ret = net_check(args);
 	if (ret)
 		return ret;
+	for (i = 0; i < u->num_pairs; i++) {
+		files[i] = fget(u->tap_fds[i]);
+		if (!files[i]) {
+			kvirtio_type_put_files(files, i);
+			return -EBADF;
+		}
+	}
+	return u->num_pairs;
+}
+
+static int net_create(const struct kvirtio_create_device *args,
+		      struct file **files, struct kvirtio_device **vdev,
+		      void **type_priv)
+{
+	const struct kvirtio_net_params *u = &args->net;
+	struct kvirtio_net_opts o = {};
+	struct kvirtio_net_backend *be;
+	int ret;
+
 	o.num_pairs = u->num_pairs;
 	o.queue_size = args->queue_size_max;
 	memcpy(o.mac, u->mac, sizeof(o.mac));
@@ -225,39 +266,25 @@ static int net_create(struct kvirtio_hdev *hdev,
 	o.features_off = u->features_off;
 	o.link_down = u->flags & KVIRTIO_NET_F_LINK_DOWN;
 
-	for (i = 0; i < u->num_pairs; i++) {
-		files[i] = fget(u->tap_fds[i]);
-		if (!files[i]) {
-			ret = -EBADF;
-			goto out;
-		}
-	}
+	/* The backend takes its own references to the taps. */
 	be = kvirtio_net_tap_create(files, u->num_pairs);
-	if (IS_ERR(be)) {
-		ret = PTR_ERR(be);
-		goto out;
-	}
-	ret = kvirtio_net_create(&o, be, &hdev->vdev);
+	if (IS_ERR(be))
+		return PTR_ERR(be);
+	ret = kvirtio_net_create(&o, be, vdev);
 	if (ret) {
 		kvirtio_net_tap_destroy(be);
-		goto out;
+		return ret;
 	}
-	hdev->type_priv = be;
-out:
-	/* The backend holds its own references. */
-	for (i = 0; i < u->num_pairs; i++)
-		if (files[i])
-			fput(files[i]);
-	return ret;
+	*type_priv = be;
+	return 0;
 }
 
-static void net_destroy(struct kvirtio_hdev *hdev)
+static void net_destroy(struct kvirtio_device *vdev, void *type_priv)
 {
 	/* No readiness callback may reach the device once it is freed. */
-	kvirtio_net_tap_quiesce(hdev->type_priv);
-	kvirtio_net_destroy(hdev->vdev);
-	kvirtio_net_tap_destroy(hdev->type_priv);
-	hdev->type_priv = NULL;
+	kvirtio_net_tap_quiesce(type_priv);
+	kvirtio_net_destroy(vdev);
+	kvirtio_net_tap_destroy(type_priv);
 }
 
 /* debugfs: the device's and the tap's counters, one "name value" a line. */
@@ -301,15 +328,16 @@ static void net_show_rows(struct seq_file *m,
 		seq_printf(m, "%s %llu\n", rows[i].name, rows[i].val);
 }
 
-static void net_show(struct kvirtio_hdev *hdev, struct seq_file *m)
+static void net_show(struct kvirtio_device *vdev, void *type_priv,
+		     struct seq_file *m)
 {
 	struct kvirtio_net_tap_counts c;
 	struct kvirtio_net_stats s;
 
-	kvirtio_net_get_stats(hdev->vdev, &s);
-	kvirtio_net_tap_counts(hdev->type_priv, &c);
+	kvirtio_net_get_stats(vdev, &s);
+	kvirtio_net_tap_counts(type_priv, &c);
 	seq_printf(m, "net_active_pairs %u\n",
-		   kvirtio_net_active_pairs(hdev->vdev));
+		   kvirtio_net_active_pairs(vdev));
 	net_show_rows(m, &s, &c);
 }
 
@@ -317,6 +345,7 @@ static const struct kvirtio_hdev_type kvirtio_hdev_types[] = {
 	{
 		.type = KVIRTIO_DEV_NET,
 		.name = "net",
+		.get_files = net_get_files,
 		.create = net_create,
 		.destroy = net_destroy,
 		.show = net_show,
@@ -333,6 +362,7 @@ static const struct kvirtio_hdev_type kvirtio_hdev_types[] = {
 	{
 		.type = KVIRTIO_DEV_BLK,
 		.name = "blk",
+		.get_files = blk_get_files,
 		.create = blk_create,
 		.destroy = blk_destroy,
 		.show = blk_show,
@@ -340,6 +370,7 @@ static const struct kvirtio_hdev_type kvirtio_hdev_types[] = {
 	{
 		.type = KVIRTIO_DEV_RNG,
 		.name = "rng",
+		.get_files = rng_get_files,
 		.create = rng_create,
 		.destroy = rng_destroy,
 	},
@@ -359,4 +390,18 @@ const struct kvirtio_hdev_type *kvirtio_hdev_type_find(u32 type)
 		if (kvirtio_hdev_types[i].type == type)
 			return &kvirtio_hdev_types[i];
 	return NULL;
+}
+
+/**
+ * kvirtio_type_put_files - drop the references kvirtio_hdev_type::get_files
+ *	took
+ * @files: the files
+ * @nr: how many (the count get_files returned)
+ */
+void kvirtio_type_put_files(struct file **files, unsigned int nr)
+{
+	while (nr--) {
+		fput(files[nr]);
+		files[nr] = NULL;
+	}
 }

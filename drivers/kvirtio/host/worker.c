@@ -15,6 +15,11 @@
  * is attached to its cgroups, uses its mm for the length of each pass
  * only, and stops taking work while the VMM's cgroup is frozen.
  *
+ * Devices with no VMM (the vDPA front end, kvirtio_workers_init_kernel())
+ * have no user mm: their workers are always kthreads that never touch
+ * user memory, run with the credentials and RLIMIT_FSIZE of the device's
+ * creator, and may be started from any process context.
+ *
  * A kick (eventfd wake-up, notify write, asynchronous completion) sets the
  * queue's pending bit and wakes the thread; it never sleeps and never
  * takes the device's config lock.  The config path stops processing with
@@ -105,6 +110,7 @@ void kvirtio_workers_init(struct kvirtio_workers *ws,
 	memset(ws, 0, sizeof(*ws));
 	ws->vdev = vdev;
 	ws->mm = mm;
+	ws->prefix = "kvirtio";
 	ws->stats = stats;
 	ws->name_id = name_id;
 	ws->opts.busy_poll_us = min_t(unsigned int, kvirtio_busy_poll_us,
@@ -126,6 +132,30 @@ void kvirtio_workers_init(struct kvirtio_workers *ws,
 	atomic_set(&ws->inline_active, 0);
 	spin_lock_init(&ws->lock);
 	init_waitqueue_head(&ws->idle_wq);
+}
+
+/**
+ * kvirtio_workers_init_kernel - prepare workers for a device with no VMM
+ * @ws: the workers
+ * @vdev: the device
+ * @stats: counters to update
+ * @name_id: number used in the thread names
+ * @prefix: thread name prefix (a string that outlives @ws)
+ *
+ * The threads will be kthreads with no user mm, made at the first
+ * kvirtio_workers_start() from whatever context that runs in.  The
+ * caller's credentials and RLIMIT_FSIZE are taken now, for the file I/O
+ * of the threads; kvirtio_workers_destroy() drops them.
+ */
+void kvirtio_workers_init_kernel(struct kvirtio_workers *ws,
+				 struct kvirtio_device *vdev,
+				 struct kvirtio_hstats *stats, int name_id,
+				 const char *prefix)
+{
+	kvirtio_workers_init(ws, vdev, NULL, stats, name_id);
+	ws->prefix = prefix;
+	ws->cred = get_current_cred();
+	ws->fsize = current->signal->rlim[RLIMIT_FSIZE];
 }
 
 /*
@@ -387,7 +417,9 @@ static int worker_kthread_fn(void *data)
 			continue;
 		}
 		/* The address space only for the pass, and only if it lives. */
-		if (READ_ONCE(w->pending) && mmget_not_zero(ws->mm)) {
+		if (READ_ONCE(w->pending) && !ws->mm) {
+			did = worker_pass(w);
+		} else if (READ_ONCE(w->pending) && mmget_not_zero(ws->mm)) {
 			kthread_use_mm(ws->mm);
 			did = worker_pass(w);
 			kthread_unuse_mm(ws->mm);
@@ -436,9 +468,10 @@ static int worker_create(struct kvirtio_workers *ws, struct kvirtio_worker *w,
 	get_task_struct(w->task);
 	/*
 	 * Charge the thread to the VMM's cgroups (cpu, pids), as vhost did
-	 * with its kthreads.  Not fatal: the device still works.
+	 * with its kthreads.  Not fatal: the device still works.  A device
+	 * with no VMM has no cgroups to follow.
 	 */
-	if (cgroup_attach_task_all(current, w->task))
+	if (ws->mm && cgroup_attach_task_all(current, w->task))
 		pr_warn_once("kvirtio: worker left outside the VMM's cgroups\n");
 	return 0;
 }
@@ -495,11 +528,12 @@ static int workers_create(struct kvirtio_workers *ws)
 
 	if (!nq || nq > KVIRTIO_MAX_QUEUES)
 		return -EINVAL;
-	if (ws->mm != current->mm)
+	if (ws->mm && ws->mm != current->mm)
 		return -EPERM;
-	ws->use_vhost_task = KVIRTIO_HAVE_VHOST_TASK &&
+	/* No VMM: kthreads with the identity kvirtio_workers_init_kernel() took. */
+	ws->use_vhost_task = ws->mm && KVIRTIO_HAVE_VHOST_TASK &&
 			     !READ_ONCE(kvirtio_worker_kthread);
-	if (!ws->use_vhost_task)
+	if (!ws->use_vhost_task && ws->mm)
 		workers_capture_owner(ws);
 	nr = ws->opts.per_queue ? nq : 1;
 	for (i = 0; i < nr; i++) {
@@ -512,9 +546,10 @@ static int workers_create(struct kvirtio_workers *ws)
 		for (q = i; q < nq; q += nr)
 			set_bit(q, &w[i]->owned);
 		if (nr == 1)
-			snprintf(name, sizeof(name), "kvirtio-%d", ws->name_id);
+			snprintf(name, sizeof(name), "%s-%d", ws->prefix,
+				 ws->name_id);
 		else
-			snprintf(name, sizeof(name), "kvirtio-%d-q%u",
+			snprintf(name, sizeof(name), "%s-%d-q%u", ws->prefix,
 				 ws->name_id, i);
 		ret = worker_create(ws, w[i], name);
 		if (ret) {
@@ -527,7 +562,8 @@ static int workers_create(struct kvirtio_workers *ws)
 		/* Never started: stopping them makes them exit unrun. */
 		while (i--)
 			worker_free(w[i]);
-		workers_release_owner(ws);
+		if (ws->mm)
+			workers_release_owner(ws);
 		return ret;
 	}
 	spin_lock_irq(&ws->lock);
@@ -616,6 +652,34 @@ void kvirtio_workers_destroy(struct kvirtio_workers *ws)
 	workers_release_owner(ws);
 }
 
+/* Wait for every pass to end; killably, or not.  0 or -EINTR (undone). */
+static int workers_pause(struct kvirtio_workers *ws, bool killable)
+{
+	unsigned int i;
+
+	might_sleep();
+	WRITE_ONCE(ws->paused, true);
+	/* Pairs with the barrier in worker_pass(). */
+	smp_mb();
+	for (i = 0; i < ws->nr; i++) {
+		struct kvirtio_worker *w = ws->w[i];
+
+		if (!killable)
+			wait_event(ws->idle_wq, worker_idle(w));
+		else if (wait_event_killable(ws->idle_wq, worker_idle(w)))
+			goto intr;
+	}
+	if (!killable)
+		wait_event(ws->idle_wq, !atomic_read(&ws->inline_active));
+	else if (wait_event_killable(ws->idle_wq,
+				     !atomic_read(&ws->inline_active)))
+		goto intr;
+	return 0;
+intr:
+	kvirtio_workers_resume(ws);
+	return -EINTR;
+}
+
 /**
  * kvirtio_workers_pause - wait until no thread is inside a pass
  * @ws: the workers
@@ -629,25 +693,22 @@ void kvirtio_workers_destroy(struct kvirtio_workers *ws)
  */
 int kvirtio_workers_pause(struct kvirtio_workers *ws)
 {
-	unsigned int i;
+	return workers_pause(ws, true);
+}
 
-	might_sleep();
-	WRITE_ONCE(ws->paused, true);
-	/* Pairs with the barrier in worker_pass(). */
-	smp_mb();
-	for (i = 0; i < ws->nr; i++) {
-		struct kvirtio_worker *w = ws->w[i];
-
-		if (wait_event_killable(ws->idle_wq, worker_idle(w))) {
-			kvirtio_workers_resume(ws);
-			return -EINTR;
-		}
-	}
-	if (wait_event_killable(ws->idle_wq, !atomic_read(&ws->inline_active))) {
-		kvirtio_workers_resume(ws);
-		return -EINTR;
-	}
-	return 0;
+/**
+ * kvirtio_workers_pause_sync - kvirtio_workers_pause(), not killable
+ * @ws: the workers
+ *
+ * For callers that cannot fail (vDPA config ops return void): the wait is
+ * bounded by one budgeted pass, as in kvirtio_workers_pause().
+ *
+ * Context: process context, may sleep; the caller serializes pause and
+ * resume.
+ */
+void kvirtio_workers_pause_sync(struct kvirtio_workers *ws)
+{
+	workers_pause(ws, false);
 }
 
 /**
