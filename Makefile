@@ -81,3 +81,76 @@ e2e:
 .PHONY: bench
 bench:
 	scripts/bench/run.sh $(BENCH_ARGS)
+
+# Packaging (Documentation/packaging.rst).  dist: the source tree DKMS
+# builds from, only what the modules need, in .build/dist/kvirtio-<version>
+# and as a tarball next to it.  dkms-install: that tree into
+# /usr/src/kvirtio-<version>, dkms add, build and install for KVER (default:
+# the running kernel), and the udev rule for /dev/kvirtio into
+# $(UDEV_RULES_DIR).  dkms-remove: every kvirtio version out of DKMS (and
+# the kernels' module trees), its /usr/src copies and the udev rule.
+.PHONY: dist dkms-install dkms-remove
+KVIRTIO_VERSION := $(shell cat $(CURDIR)/VERSION)
+DIST_DIR ?= $(CURDIR)/.build/dist
+DIST_TREE := $(DIST_DIR)/kvirtio-$(KVIRTIO_VERSION)
+KVER ?= $(shell uname -r)
+# DKMS runs the kernel's make itself: keep this make's flags (-s, -j, the
+# jobserver, variables given here) out of it, as for an automatic rebuild.
+DKMS ?= env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES dkms
+UDEV_RULES_DIR ?= /etc/udev/rules.d
+# Set UDEVADM=true to leave the running udev alone (scripts/dkms-check.sh).
+UDEVADM ?= udevadm
+
+dist:
+	@test -n "$(KVIRTIO_VERSION)" || { echo "dist: no ./VERSION"; exit 1; }
+	rm -rf $(DIST_TREE) $(DIST_TREE).tar.gz
+	mkdir -p $(DIST_TREE)
+	find Kbuild VERSION drivers/kvirtio include/uapi -type f \
+		\( -name Kbuild -o -name VERSION -o -name '*.[ch]' \) \
+		! -name '*.mod.c' | LC_ALL=C sort | \
+		xargs cp --parents -t $(DIST_TREE)
+	if [ -d drivers/kvirtio/vdpa ]; then \
+		sed '/^# BEGIN vdpa/,/^# END vdpa/{/^# \(BEGIN\|END\) vdpa/d}' dkms.conf; \
+	else \
+		sed '/^# BEGIN vdpa/,/^# END vdpa/d' dkms.conf; \
+	fi | sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(KVIRTIO_VERSION)"/' \
+		> $(DIST_TREE)/dkms.conf
+	tar -C $(DIST_DIR) --owner=0 --group=0 -czf $(DIST_TREE).tar.gz \
+		kvirtio-$(KVIRTIO_VERSION)
+	@echo "dist: $(DIST_TREE) ($$(find $(DIST_TREE) -type f | wc -l) files)"
+
+dkms-install: dist
+	@test "$$(id -u)" -eq 0 || { echo "dkms-install: run as root"; exit 1; }
+	@command -v dkms > /dev/null || { \
+		echo "dkms-install: no dkms (apt-get install dkms)"; exit 1; }
+	@test -e /lib/modules/$(KVER)/build || { \
+		echo "dkms-install: no headers for $(KVER):" \
+			"apt-get install linux-headers-$(KVER)"; exit 1; }
+	# The same version again (a rebuild from a changed checkout) replaces it.
+	if [ -n "$$($(DKMS) status -m kvirtio -v $(KVIRTIO_VERSION))" ]; then \
+		$(DKMS) remove kvirtio/$(KVIRTIO_VERSION) --all; fi
+	rm -rf /usr/src/kvirtio-$(KVIRTIO_VERSION)
+	cp -a $(DIST_TREE) /usr/src/
+	$(DKMS) add kvirtio/$(KVIRTIO_VERSION)
+	$(DKMS) build kvirtio/$(KVIRTIO_VERSION) -k $(KVER)
+	$(DKMS) install kvirtio/$(KVIRTIO_VERSION) -k $(KVER)
+	install -D -m 0644 packaging/udev/60-kvirtio.rules \
+		$(UDEV_RULES_DIR)/60-kvirtio.rules
+	if command -v $(UDEVADM) > /dev/null; then \
+		$(UDEVADM) control --reload && \
+		$(UDEVADM) trigger --subsystem-match=misc \
+			--sysname-match='kvirtio*'; \
+	fi
+	$(DKMS) status -m kvirtio
+
+dkms-remove:
+	@test "$$(id -u)" -eq 0 || { echo "dkms-remove: run as root"; exit 1; }
+	for v in $$($(DKMS) status -m kvirtio 2>/dev/null | \
+			sed -n 's|^kvirtio/\([^,:]*\)[,:].*|\1|p' | sort -u); do \
+		$(DKMS) remove kvirtio/$$v --all || exit 1; \
+		rm -rf /usr/src/kvirtio-$$v; \
+	done
+	rm -rf /usr/src/kvirtio-$(KVIRTIO_VERSION)
+	rm -f $(UDEV_RULES_DIR)/60-kvirtio.rules
+	if command -v $(UDEVADM) > /dev/null; then \
+		$(UDEVADM) control --reload; fi
