@@ -6,8 +6,8 @@
 #   scripts/check.sh [STAGE...]      default: every stage, in this order
 #
 # Stages: deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
-#         tools-test vmm-selftest kunit sparse-uml kunit-kasan kunit-debug
-#         fuzz bench-selftest kvm-patch e2e
+#         dkms tools-test vmm-selftest kunit sparse-uml kunit-kasan
+#         kunit-debug fuzz bench-selftest kvm-patch e2e
 #
 # Each stage logs to .build/logs/<stage>.log (the scripts called keep their
 # console output in <stage>.out next to it), prints one result line, and a
@@ -24,7 +24,7 @@ cd "$KV_ROOT" || exit 1
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 all_stages=(deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
-	tools-test vmm-selftest kunit sparse-uml kunit-kasan kunit-debug fuzz
+	dkms tools-test vmm-selftest kunit sparse-uml kunit-kasan kunit-debug fuzz
 	bench-selftest kvm-patch e2e)
 
 passed=0
@@ -84,8 +84,8 @@ has_make_target()
 
 stage_deps()
 {
-	one deps "$KV_LOGS/deps.log" scripts/deps.sh kunit headers tools fuzz \
-		kvm e2e
+	one deps "$KV_LOGS/deps.log" scripts/deps.sh kunit headers dkms tools \
+		fuzz kvm e2e
 }
 
 stage_module()
@@ -196,6 +196,9 @@ run_stage()
 	sparse)		stage_module sparse sparse ;;
 	checkpatch)	stage_module checkpatch checkpatch ;;
 	checkpatch-tools) stage_module checkpatch-tools checkpatch-tools ;;
+	# DKMS install and removal against both header sets, in private
+	# mount namespaces (scripts/dkms-check.sh).
+	dkms)		one dkms "$KV_LOGS/dkms.log" scripts/dkms-check.sh ;;
 	tools-test)	stage_tools_test ;;
 	vmm-selftest)	stage_vmm_selftest ;;
 	kunit)		stage_kunit kunit ;;
