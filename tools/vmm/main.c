@@ -5,7 +5,8 @@
  *   vmm --kernel bzImage [--initrd FILE] [--cmdline STR] [--cpus N]
  *       [--mem MB] [--rng backend=user|kernel]
  *       [--blk FILE[,ro][,backend=user|kernel][,queues=N]]
- *       [--net tap=NAME[,backend=user|kernel][,queues=N][,mac=M]] [--stats]
+ *       [--net tap=NAME[,backend=user|kernel][,queues=N][,mac=M]]
+ *       [--vdpa /dev/vhost-vdpa-N[,queues=N][,queue_size=N]] [--stats]
  *
  * See Documentation/vmm.rst.
  */
@@ -61,6 +62,14 @@ static const char usage_text[] =
 "                      and its notify areas on KVM's buses, no exit to\n"
 "                      the VMM; needs a KVM with patches/kvm, else falls\n"
 "                      back to forwarding; default off)\n"
+"  --vdpa /dev/vhost-vdpa-N[,queues=N][,queue_size=N][,notify=pio|mmio]\n"
+"                      a virtio-pci function on a vhost-vdpa device, of the\n"
+"                      device's type; the queues run in the device, which\n"
+"                      maps all guest RAM (pinned: RLIMIT_MEMLOCK must allow\n"
+"                      it; the VMM raises it where it may); queues: offer\n"
+"                      the first N of its queues (default all); queue_size:\n"
+"                      largest queue size offered, a power of two (default:\n"
+"                      the device's)\n"
 "  --stats             print exit and device counters at exit\n"
 "  --help              this text\n"
 "The guest stops the VM by rebooting (reboot=k, i8042 or 0xcf9 reset,\n"
@@ -307,6 +316,39 @@ static void parse_net(struct vmm *vmm, char *arg)
 	}
 }
 
+/* "/dev/vhost-vdpa-N[,queues=N][,queue_size=N][,notify=pio|mmio]" */
+static void parse_vdpa(struct vmm *vmm, char *arg)
+{
+	struct vmm_dev_spec *s = new_spec(vmm, "vdpa");
+	char *tok, *save = NULL;
+
+	s->queues = 0;	/* all the device has */
+	tok = strtok_r(arg, ",", &save);
+	if (!tok || strchr(tok, '='))
+		usage_error("--vdpa: the first item must be the device (/dev/vhost-vdpa-N)");
+	s->path = tok;
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (!strncmp(tok, "queues=", 7)) {
+			s->queues = parse_num("--vdpa queues", tok + 7, 1, 1024);
+		} else if (!strncmp(tok, "queue_size=", 11)) {
+			s->queue_size = parse_num("--vdpa queue_size", tok + 11,
+						  1, 32768);
+			if (s->queue_size & (s->queue_size - 1))
+				usage_error("--vdpa: queue_size=%u is not a power of two",
+					    s->queue_size);
+		} else if (!strcmp(tok, "notify=pio")) {
+			s->pio_notify = true;
+		} else if (!strcmp(tok, "notify=mmio")) {
+			s->pio_notify = false;
+		} else {
+			usage_error("--vdpa: unknown option '%s'", tok);
+		}
+	}
+	if (access(s->path, R_OK | W_OK))
+		usage_error("--vdpa: cannot open '%s' for reading and writing: %s",
+			    s->path, strerror(errno));
+}
+
 static void parse_args(struct vmm *vmm, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -318,6 +360,7 @@ static void parse_args(struct vmm *vmm, int argc, char **argv)
 		{ "rng", required_argument, NULL, 'r' },
 		{ "blk", required_argument, NULL, 'b' },
 		{ "net", required_argument, NULL, 'N' },
+		{ "vdpa", required_argument, NULL, 'V' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
@@ -356,6 +399,9 @@ static void parse_args(struct vmm *vmm, int argc, char **argv)
 			break;
 		case 'N':
 			parse_net(vmm, optarg);
+			break;
+		case 'V':
+			parse_vdpa(vmm, optarg);
 			break;
 		case 's':
 			vmm->stats_on = true;
@@ -426,10 +472,16 @@ static int create_devices(struct vmm *vmm)
 		const struct vmm_dev_spec *s = &vmm->specs[i];
 		struct vmm_dev *d;
 
-		if (s->kernel)
+		if (!strcmp(s->type, "vdpa")) {
+			/* vdpa.c has said what failed. */
+			ret = vmm_dev_vdpa_create(vmm, s, &d);
+			if (ret)
+				return ret;
+		} else if (s->kernel) {
 			ret = vmm_dev_kernel_create(vmm, s, &d);
-		else
+		} else {
 			ret = vmm_dev_user_create(vmm, s, &d);
+		}
 		if (ret) {
 			fprintf(stderr, "vmm: cannot create %s device (backend=%s): %s\n",
 				s->type, s->kernel ? "kernel" : "user",

@@ -2,7 +2,8 @@
 /*
  * kvirtio reference VMM: a small x86-64 KVM VMM that boots a Linux bzImage
  * and offers kvirtio devices on a PCI bus, either serviced by a VMM thread
- * (backend=user) or by kvirtio.ko (backend=kernel).
+ * (backend=user) or by kvirtio.ko (backend=kernel), and vhost-vdpa
+ * devices (--vdpa) behind the same virtio-pci transport.
  */
 #ifndef KVIRTIO_VMM_H
 #define KVIRTIO_VMM_H
@@ -115,8 +116,8 @@ struct vmm_dev_stats {
  * struct vmm_dev - one PCI function on bus 0
  * @vmm: the VM
  * @ops: model access
- * @name: "rng", "blk", "net"
- * @backend: "user" or "kernel"
+ * @name: "rng", "blk", "net" (a --vdpa function: its device's type)
+ * @backend: "user", "kernel" or "vdpa"
  * @slot: PCI device number
  * @bar_size: BAR sizes by BAR register (0: none or upper half)
  * @bar_addr: decoded BAR addresses (valid with @mem_on, or @io_on for
@@ -217,14 +218,16 @@ struct vmm_stats {
 	atomic_ulong uart_irqs;
 };
 
-/* What the user asked for, one per --rng/--blk/--net. */
+/* What the user asked for, one per --rng/--blk/--net/--vdpa. */
 struct vmm_dev_spec {
-	const char *type;	/* "rng", "blk" or "net" */
+	const char *type;	/* "rng", "blk", "net" or "vdpa" */
 	bool kernel;		/* backend=kernel */
-	const char *path;	/* blk: backing file */
+	const char *path;	/* blk: backing file; vdpa: the vhost-vdpa node */
 	bool ro;
 	bool direct;		/* open the file O_DIRECT */
-	unsigned int queues;	/* net: queue pairs, 0: one per vCPU */
+	/* net: queue pairs, 0: one per vCPU; vdpa: queues offered, 0: all */
+	unsigned int queues;
+	unsigned int queue_size; /* vdpa: 0 or the largest queue size offered */
 	int poll_us;		/* backend=kernel: busy poll, -1: default */
 	int worker_per_queue;	/* backend=kernel: -1: default */
 	int inline_kicks;	/* backend=kernel: 0/1, -1: module default */
@@ -349,5 +352,8 @@ int vmm_dev_user_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 /* dev_kernel.c: backend=kernel */
 int vmm_dev_kernel_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 			  struct vmm_dev **out);
+/* vdpa.c: --vdpa, a function backed by a vhost-vdpa device */
+int vmm_dev_vdpa_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
+			struct vmm_dev **out);
 
 #endif /* KVIRTIO_VMM_H */
