@@ -14,6 +14,7 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 
@@ -321,6 +322,71 @@ static void worker_park_holds_processing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->ws.nr, 0U);
 }
 
+struct start_in_kthread {
+	struct kvirtio_workers *ws;
+	int ret;
+	struct completion done;
+};
+
+static int start_fn(void *data)
+{
+	struct start_in_kthread *s = data;
+
+	s->ret = kvirtio_workers_start(s->ws);
+	complete(&s->done);
+	return 0;
+}
+
+/*
+ * A device with no VMM (vDPA): workers with no user mm, started from a
+ * context that has none either, still take kicks to interrupts, and the
+ * non-killable pause holds processing like the killable one.
+ */
+static void worker_kernel_no_mm(struct kunit *test)
+{
+	struct wfix *f = test->priv;
+	long live0 = atomic_long_read(&kvirtio_live.workers);
+	struct start_in_kthread s = { .ws = &f->ws };
+	struct task_struct *t;
+
+	kvirtio_workers_init_kernel(&f->ws, &f->vdev, &f->stats, 901,
+				    "kvtest");
+	KUNIT_EXPECT_NULL(test, f->ws.mm);
+	KUNIT_EXPECT_NOT_NULL(test, f->ws.cred);
+	init_completion(&s.done);
+	t = kthread_run(start_fn, &s, "kvirtio-kunit-start");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&s.done, 2 * HZ),
+			0UL);
+	KUNIT_ASSERT_EQ(test, s.ret, 0);
+	KUNIT_EXPECT_EQ(test, f->ws.nr, 1U);
+	KUNIT_EXPECT_FALSE(test, kvirtio_workers_uses_vhost_task(&f->ws));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.workers),
+			live0 + 1);
+
+	f->want_used = 2;
+	add_chains(f, 2);
+	kvirtio_workers_kick(&f->ws, 0);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&f->done, 2 * HZ),
+			0UL);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&f->r), 2);
+
+	kvirtio_workers_pause_sync(&f->ws);
+	reinit_completion(&f->done);
+	add_chains(f, 3);
+	kvirtio_workers_kick(&f->ws, 0);
+	msleep(30);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&f->r), 2);
+	f->want_used = 5;
+	kvirtio_workers_resume(&f->ws);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&f->done, 2 * HZ),
+			0UL);
+	KUNIT_EXPECT_EQ(test, kvirtio_test_used_idx(&f->r), 5);
+	kvirtio_workers_destroy(&f->ws);
+	KUNIT_EXPECT_NULL(test, f->ws.cred);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&kvirtio_live.workers), live0);
+}
+
 /*
  * The guest, from a timer: once the first buffer is used and the worker
  * has switched kicks off to poll, add a buffer without kicking (the driver
@@ -394,6 +460,7 @@ static struct kunit_case host_worker_cases[] = {
 	KUNIT_CASE(worker_thread_kick_to_irq),
 	KUNIT_CASE(worker_per_queue_threads),
 	KUNIT_CASE(worker_park_holds_processing),
+	KUNIT_CASE(worker_kernel_no_mm),
 	KUNIT_CASE(worker_busy_poll),
 	{}
 };
