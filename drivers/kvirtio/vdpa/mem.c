@@ -332,8 +332,11 @@ int kvdpa_mem_init(struct kvdpa_mem *m)
 	mutex_init(&m->maps_lock);
 	INIT_LIST_HEAD(&m->maps);
 	atomic64_set(&m->faults, 0);
-	/* No entry limit: vhost_vdpa bounds the mappings by RLIMIT_MEMLOCK. */
-	m->iotlb = vhost_iotlb_alloc(0, 0);
+	/*
+	 * No real limit (0 would refuse every entry): vhost_vdpa bounds the
+	 * mappings by the pages it pins under RLIMIT_MEMLOCK.
+	 */
+	m->iotlb = vhost_iotlb_alloc(UINT_MAX, 0);
 	return m->iotlb ? 0 : -ENOMEM;
 }
 
