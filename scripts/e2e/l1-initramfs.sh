@@ -6,7 +6,10 @@
 # against the matching 6.12 headers, the static VMM with its self-test
 # (guest image and run.sh in /e2e/selftest), the L2 kernel (the same
 # vmlinuz) and the L2 initramfs, kvblk, kvnet, tun and vhost_net (with
-# the modules they need), and the scenario scripts.
+# the modules they need), the vDPA pieces (Debian's vdpa, vhost_vdpa and
+# virtio_vdpa with their dependencies, iproute2's vdpa tool, and
+# kvirtio_vdpa.ko and tools/vdpa/kvirtio-vdpa when they build), and the
+# scenario scripts.
 #
 #   scripts/e2e/l1-initramfs.sh [--with-qemu] [--no-module] [--no-vmm]
 #                               [--patched-kvm]
@@ -32,7 +35,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-with_qemu=0 with_module=1 with_vmm=1 pkvm=
+with_qemu=0 with_module=1 with_vmm=1 pkvm= vdpa_deps=
 for a in "$@"; do
 	case $a in
 	--with-qemu)	with_qemu=1 ;;
@@ -123,7 +126,10 @@ if [ $with_module -eq 1 ]; then
 	fi
 	e2e_say "building kvirtio.ko against $krel headers"
 	ko=$mdir/drivers/kvirtio/kvirtio.ko
-	rm -f "$ko"
+	# kvirtio_vdpa.ko comes from the same build when the tree has it
+	# (drivers/kvirtio/vdpa, built only against a kernel with CONFIG_VDPA).
+	vko=$mdir/drivers/kvirtio/kvirtio_vdpa.ko
+	rm -f "$ko" "$vko"
 	if ! make -s -C "$hdir" M="$mdir" CONFIG_KVIRTIO=m -j2 modules \
 	     > "$E2E_OUT/module-build.log" 2>&1; then
 		grep -E 'error' "$E2E_OUT/module-build.log" | head -n 5
@@ -138,6 +144,57 @@ if [ $with_module -eq 1 ]; then
 	else
 		e2e_say "WARNING: no kvirtio.ko: backend=kernel scenarios will FAIL"
 	fi
+	if [ -f "$vko" ] && [ -f "$ko" ]; then
+		vm=$(/sbin/modinfo -F vermagic "$vko" | cut -d' ' -f1)
+		[ "$vm" = "$krel" ] ||
+			e2e_die "kvirtio_vdpa.ko vermagic $vm does not match the L1 kernel $krel"
+		cp "$vko" "$root/lib/kvirtio_vdpa.ko"
+		# Debian modules it links against, loaded before it (kvirtio.ko
+		# is loaded by /init already).
+		vdpa_deps=$(/sbin/modinfo -F depends "$vko" | tr ',' ' ')
+		vdpa_deps=$(echo " $vdpa_deps " | sed 's/ kvirtio / /')
+		e2e_say "kvirtio_vdpa.ko: $vm (needs kvirtio$vdpa_deps)"
+	elif [ -d "$mdir/drivers/kvirtio/vdpa" ]; then
+		e2e_say "WARNING: no kvirtio_vdpa.ko: the vdpa-* scenarios will FAIL"
+	fi
+fi
+
+# vDPA: the bus (vdpa), vhost_vdpa (/dev/vhost-vdpa-N for a VMM),
+# virtio_vdpa and virtio_blk (L1's own virtio driver on a vDPA device; L1
+# has no udev to load it by alias), with what they and kvirtio_vdpa.ko
+# need.  They are not loaded at boot: the vdpa-* scenarios load them in
+# the order of lib/modules/vdpa.order (skipping what /init loaded
+# already), so that no other scenario runs with them.
+# Installed through a scratch tree, which keeps the boot list and the
+# modules already copied (a patched kvm.ko) as they are.
+vtmp=$E2E_BUILD/l1-vdpa-mods
+rm -rf "$vtmp"
+e2e_install_modules "$vtmp" vdpa vhost_iotlb vhost vhost_vdpa virtio_vdpa \
+	virtio_blk $vdpa_deps
+for m in $(cat "$vtmp/lib/modules/order"); do
+	[ -e "$root/lib/modules/$m" ] || cp "$vtmp/lib/modules/$m" "$root/lib/modules/"
+done
+cp "$vtmp/lib/modules/order" "$root/lib/modules/vdpa.order"
+rm -rf "$vtmp"
+# iproute2's vdpa tool (netlink: vdpa mgmtdev/dev), with its libraries.
+vt=$(command -v vdpa || echo /sbin/vdpa)
+if [ -x "$vt" ]; then
+	e2e_install_bin "$root" "$vt" vdpa
+else
+	e2e_say "WARNING: no vdpa tool (iproute2): the vdpa-* scenarios will FAIL"
+fi
+# kvirtio-vdpa, the command that records kvirtio's vDPA devices
+# (tools/vdpa, static), when tools/Makefile builds it.  A stale binary
+# would test old code: a failed build stops here.
+if [ $with_module -eq 1 ] && grep -q '^kvirtio-vdpa:' "$KV_ROOT/tools/Makefile"; then
+	make -s -C "$KV_ROOT/tools" kvirtio-vdpa > /dev/null ||
+		e2e_die "make -C tools kvirtio-vdpa failed"
+	kv=$KV_ROOT/.build/tools/vdpa/kvirtio-vdpa
+	[ -x "$kv" ] || e2e_die "make -C tools kvirtio-vdpa made no $kv"
+	e2e_install_bin "$root" "$kv" kvirtio-vdpa
+	e2e_say "kvirtio-vdpa: $kv"
+elif [ $with_module -eq 1 ]; then
+	e2e_say "WARNING: tools/Makefile has no kvirtio-vdpa: the vdpa-* scenarios will FAIL"
 fi
 
 if [ $with_vmm -eq 1 ]; then
