@@ -24,9 +24,10 @@
 # With no scenario, only the testbed is checked (L1 boots, KVM and the
 # module load).  Scenarios: probe rng blk verify discard flush ro mq reboot
 # kill leak quota churn wzstorm freeze hostile cfgrace selftest lat demo
-# net-ping net-tcp net-udp net-mq net-offload net-kill net-leak
-# (scripts/e2e/scenarios.sh).  NAME:b1+b2 runs NAME with those backends
-# only (hostile:kernel).
+# net-ping net-tcp net-udp net-mq net-offload net-kill net-leak, and
+# vdpa-probe vdpa-blk (no guest: L1's virtio_blk on a kvirtio vDPA device;
+# run them as vdpa-blk:kernel) (scripts/e2e/scenarios.sh).  NAME:b1+b2 runs
+# NAME with those backends only (hostile:kernel).
 #
 # Prints every "E2E PASS/FAIL" line from L1 and ends with a summary; exits
 # 0 only if every expected scenario/backend passed.  A hung or crashed L1
