@@ -51,6 +51,10 @@ FLOOR = ('kernel', 'getid')
 # Direct mode against the same contender forwarding BAR0 to the VMM.
 FORWARDED = {'kdirect': 'kinline', 'kdirect-pio': 'kinline-pio',
              'kdirect-intx': 'kinline-intx'}
+# The same device through vhost-vdpa (tools/vmm --vdpa) against
+# /dev/kvirtio: worker-served (kernel) and served in the kicking vCPU
+# (kinline).
+VDPA_VS = {'kvdpa': ('kernel', 'kinline')}
 FIO_KEYS = ['bs', 'qd', 'n', 'mean_ns', 'p50_ns', 'p90_ns', 'p99_ns',
             'p999_ns', 'min_ns', 'max_ns', 'iops']
 FIO_STATS = ['p50_ns', 'p90_ns', 'p99_ns', 'mean_ns', 'iops']
@@ -306,6 +310,16 @@ def main():
             notes.append('%s %s: p50 / %s (forwarded) %s, IOPS / %s %s' % (
                 c, m, base, fmt(ratio(k, f), 2), base,
                 fmt(ratio(get(c, m, 'iops'), get(base, m, 'iops')), 2)))
+    for c, bases in VDPA_VS.items():
+        for m in modes:
+            k = get(c, m, 'p50_ns')
+            if k is None or m == FLOOR[1]:
+                continue
+            notes.append('%s %s (through vhost-vdpa): %s' % (c, m, ', '.join(
+                'p50 / %s %s, IOPS / %s %s' % (
+                    b, fmt(ratio(k, get(b, m, 'p50_ns')), 2), b,
+                    fmt(ratio(get(c, m, 'iops'), get(b, m, 'iops')), 2))
+                for b in bases if get(b, m, 'p50_ns') is not None)))
     for c in ('kernel', 'kinline', 'kinline-pio', 'kdirect', 'kdirect-pio',
               'kinline-intx', 'kdirect-intx'):
         for m in modes:

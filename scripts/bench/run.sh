@@ -11,20 +11,24 @@
 #   --mode blk|net     what to measure (default blk).  net: request-response
 #                      latency, TCP stream and UDP packet rate of one-vCPU
 #                      guests on a tap in L1 (tools/guest/kvnet), contenders
-#                      knet,knet-inline,unet,qemu-net,qemu-vhost, modes
+#                      knet,knet-inline,unet,qemu-net,qemu-vhost,qemu-vdpa
+#                      (qemu-vdpa: QEMU's -netdev vhost-vdpa on a kvirtio
+#                      net device of kvirtio_vdpa.ko), modes
 #                      udp-rr,tcp-rr,tcp-tx,tcp-rx,udp-pps, no profile and
 #                      no mq guest; results in .build/bench/net
 #   --secs S           net: seconds of each stream and flood (default 10)
 #   --contenders LIST  comma-separated, in this order per round
 #                      (default kernel,kinline,kinline-pio,kdirect,
-#                      kdirect-pio,kpoll,user,user-pio,qemu,qemu-pio,qsd;
+#                      kdirect-pio,kpoll,user,user-pio,kvdpa,qemu,qemu-pio,qsd;
 #                      "-pio": port I/O notify, the others MMIO notify;
 #                      kdirect: kinline in direct mode, BAR0 and notify on
 #                      KVM's buses.  L1 always runs kvm.ko rebuilt with
 #                      patches/kvm, which only adds two exports, so every
-#                      contender runs on the same KVM.  Not by default:
-#                      kinline-intx and kdirect-intx, a pci=nomsi guest
-#                      whose interrupts are INT A, port notify)
+#                      contender runs on the same KVM.  kvdpa: tools/vmm
+#                      --vdpa on a kvirtio blk device of kvirtio_vdpa.ko
+#                      through vhost-vdpa.  Not by default: kinline-intx
+#                      and kdirect-intx, a pci=nomsi guest whose
+#                      interrupts are INT A, port notify)
 #   --no-qemu          leave QEMU and qemu-storage-daemon out of L1 and
 #                      drop the "qemu", "qemu-pio" and "qsd" (vhost-user-blk)
 #                      contenders
@@ -68,7 +72,7 @@ OUT=$KV_ROOT/.build/bench
 export E2E_BUILD=$OUT/e2e
 . "$KV_ROOT/scripts/e2e/common.sh"
 
-cont=kernel,kinline,kinline-pio,kdirect,kdirect-pio,kpoll,user,user-pio,qemu,qemu-pio,qsd with_qemu=1 rounds=3 n=10000 warm=200
+cont=kernel,kinline,kinline-pio,kdirect,kdirect-pio,kpoll,user,user-pio,kvdpa,qemu,qemu-pio,qsd with_qemu=1 rounds=3 n=10000 warm=200
 modes=read,write,getid,read-qd16,write-qd16 mq=16 poll=1000 timeout=
 build=1 report_only=0 prof=kinline,kinline-pio,user,qemu profn=2000 fio=0
 pollq=0 mode=blk secs=10 cont_set=0 modes_set=0
@@ -102,7 +106,7 @@ blk)	;;
 net)
 	# The same L1 and L2 images; one one-vCPU guest per contender and
 	# round, nothing traced.
-	[ $cont_set -eq 1 ] || cont=knet,knet-inline,unet,qemu-net,qemu-vhost
+	[ $cont_set -eq 1 ] || cont=knet,knet-inline,unet,qemu-net,qemu-vhost,qemu-vdpa
 	[ $modes_set -eq 1 ] || modes=udp-rr,tcp-rr,tcp-tx,tcp-rx,udp-pps
 	prof=none mq=0 fio=0 pollq=0
 	OUT_RES=$OUT/net
@@ -111,13 +115,13 @@ net)
 esac
 case $secs in ''|0|*[!0-9]*) e2e_die "--secs wants a positive number" ;; esac
 if [ $with_qemu -eq 0 ]; then
-	cont=$(echo "$cont" | tr ',' '\n' | grep -vxE 'qemu|qemu-pio|qsd|qemu-net|qemu-vhost' | paste -sd,)
+	cont=$(echo "$cont" | tr ',' '\n' | grep -vxE 'qemu|qemu-pio|qsd|qemu-net|qemu-vhost|qemu-vdpa' | paste -sd,)
 	[ -n "$cont" ] || e2e_die "no contender left without QEMU"
 fi
-case ,$cont, in *,qemu,*|*,qemu-pio,*|*,qsd,*|*,qemu-net,*|*,qemu-vhost,*) with_qemu=1 ;; esac
+case ,$cont, in *,qemu,*|*,qemu-pio,*|*,qsd,*|*,qemu-net,*|*,qemu-vhost,*|*,qemu-vdpa,*) with_qemu=1 ;; esac
 [ "$prof" = none ] && prof=
 if [ $with_qemu -eq 0 ]; then
-	prof=$(echo "$prof" | tr ',' '\n' | grep -vxE 'qemu|qemu-pio|qsd|qemu-net|qemu-vhost' | paste -sd,)
+	prof=$(echo "$prof" | tr ',' '\n' | grep -vxE 'qemu|qemu-pio|qsd|qemu-net|qemu-vhost|qemu-vdpa' | paste -sd,)
 fi
 case $profn in ''|*[!0-9]*) e2e_die "--profile-n wants a number" ;; esac
 [ $fio -eq 1 ] && modes=$modes,fio-read,fio-read-libaio,fio-read-qd16
