@@ -29,8 +29,9 @@ pkgs_fuzz="clang libclang-rt-14-dev"
 # arch/x86/kvm and virt/kvm, patch, modinfo, strip; the headers and the
 # compiler come with the headers group and base.
 pkgs_kvm="linux-source-6.12 xz-utils patch kmod binutils pahole"
-# Nested testbed: Debian kernel under QEMU TCG, busybox initramfs.
-pkgs_e2e="qemu-system-x86 busybox-static cpio xz-utils zstd kmod e2fsprogs"
+# Nested testbed: Debian kernel under QEMU TCG, busybox initramfs (and
+# iproute2's vdpa tool for the vdpa-* scenarios).
+pkgs_e2e="qemu-system-x86 busybox-static cpio xz-utils zstd kmod e2fsprogs iproute2"
 # make bench: the nested testbed, the CDF plot and fio (copied into L2 for
 # the fio client, with the libraries ldd names).
 pkgs_bench="python3 python3-matplotlib fio procps"

@@ -20,13 +20,17 @@
 #   --rounds N        guests per repeated scenario (cfgrace; default 3),
 #                     latency rounds of the demo (default 7)
 #   --lat-n N         requests per latency run (lat: 10000, demo: 3000)
+#   --leak-rounds N   guests of the leak loop (default 20)
+#   --net-leak-rounds N  guests of the net-leak loop (default 8)
 #
 # With no scenario, only the testbed is checked (L1 boots, KVM and the
 # module load).  Scenarios: probe rng blk verify discard flush ro mq reboot
 # kill leak quota churn wzstorm freeze hostile cfgrace selftest lat demo
 # net-ping net-tcp net-udp net-mq net-offload net-kill net-leak, and
 # vdpa-probe vdpa-blk (no guest: L1's virtio_blk on a kvirtio vDPA device;
-# run them as vdpa-blk:kernel) (scripts/e2e/scenarios.sh).  NAME:b1+b2 runs
+# run them as vdpa-blk:kernel), vdpa-vmm (tools/vmm --vdpa; vdpa-vmm:kernel)
+# and vdpa-net (Debian's QEMU on a vDPA net device: --with-qemu,
+# vdpa-net:qemu) (scripts/e2e/scenarios.sh).  NAME:b1+b2 runs
 # NAME with those backends only (hostile:kernel).
 #
 # Prints every "E2E PASS/FAIL" line from L1 and ends with a summary; exits
@@ -37,7 +41,7 @@ set -uo pipefail
 
 backends=kernel,user with_qemu=0 timeout= build=1 log=$E2E_OUT/serial.log
 pkvm=
-rounds= latn=
+rounds= latn= leak= netleak=
 scen=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -49,6 +53,8 @@ while [ $# -gt 0 ]; do
 	--log)		log=$2; shift ;;
 	--rounds)	rounds=$2; shift ;;
 	--lat-n)	latn=$2; shift ;;
+	--leak-rounds)	leak=$2; shift ;;
+	--net-leak-rounds) netleak=$2; shift ;;
 	-h|--help)	sed -n '3,/^set /{/^#/p}' "$0" | sed 's/^# \?//'; exit 0 ;;
 	-*)		e2e_die "unknown option $1" ;;
 	*)		scen+=("$1") ;;
@@ -105,6 +111,8 @@ list=$(IFS=,; echo "${scen[*]}")
 append="console=ttyS0 panic=-1 quiet loglevel=4 kvt.scen=$list kvt.backends=$backends"
 [ -n "$rounds" ] && append="$append kvt.rounds=$rounds"
 [ -n "$latn" ] && append="$append kvt.latn=$latn"
+[ -n "$leak" ] && append="$append kvt.leak=$leak"
+[ -n "$netleak" ] && append="$append kvt.netleak=$netleak"
 # L1 needs room for 256 MiB guests, the tmpfs backing files and, with
 # QEMU inside, its 34 MB initramfs.
 mem=2048

@@ -126,7 +126,12 @@ vm_exec()
 		[ -n "$file" ] && blk="-drive file=$file,if=none,id=d0,format=raw,discard=unmap,readonly=$ro,cache=$cache
 			-device virtio-blk-pci,drive=d0,num-queues=$nq"
 		net=
-		if [ -n "${NET:-}" ]; then
+		if [ -n "${NET_VDPA:-}" ]; then
+			# A vDPA net device (/dev/vhost-vdpa-N): QEMU keeps the
+			# PCI registers, the device serves the rings.
+			net="-netdev vhost-vdpa,id=n0,vhostdev=$NET_VDPA
+				-device virtio-net-pci,netdev=n0,mac=$VDPA_MAC,romfile="
+		elif [ -n "${NET:-}" ]; then
 			# QEMU's own virtio-net on the same tap, vhost=off.
 			nd=tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=off
 			nv=virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,romfile=
@@ -593,12 +598,13 @@ module_reload()
 	say "[$TAG] rmmod/insmod clean"
 }
 
-# 20 x (create, I/O, SIGKILL): slab must not grow.
+# $LEAK_ROUNDS (20) x (create, I/O, SIGKILL): slab must not grow.
 sc_leak()
 {
 	blank $W/disk 64M
+	rounds=${LEAK_ROUNDS:-20}
 	i=0
-	while [ $i -lt 20 ]; do
+	while [ $i -lt $rounds ]; do
 		bg_io_guest 20 $((4 * MIB)) ||
 			{ REASON="iteration $i: $REASON"; return 1; }
 		sleep 0.5
@@ -608,7 +614,7 @@ sc_leak()
 		slab_round $i
 		i=$((i + 1))
 	done
-	slab_grown 20 1024
+	slab_grown $rounds 1024
 }
 
 # slab_round I: after round I of a leak loop; the first rounds warm caches
@@ -1325,13 +1331,11 @@ tap_bytes()
 	echo $(($(cat /sys/class/net/$TAP/statistics/rx_bytes) + $(cat /sys/class/net/$TAP/statistics/tx_bytes)))
 }
 
-# SIGKILL the VMM in the middle of traffic both ways; everything is
-# released, a new VMM's guest moves data intact, and (kernel) the module
-# unloads and loads.
-sc_net_kill()
+# net_kill_streaming: with net_hold_guest's traffic flowing, SIGKILL the
+# VM ($VMPID) and L1's ends of the streams.  Returns 1, REASON set, when
+# no traffic went through $TAP in the second before the kill.
+net_kill_streaming()
 {
-	net_tap 1 1500 || return 1
-	NET=on net_hold_guest || { kill -9 $VMPID 2>/dev/null; wait $VMPID; net_untap; return 1; }
 	sleep 2
 	b0=$(tap_bytes)
 	sleep 1
@@ -1340,9 +1344,19 @@ sc_net_kill()
 	kill -9 $VMPID
 	wait $VMPID
 	show_log $VMLOG | tail -n 5
-	[ $b1 -gt $b0 ] || REASON="no traffic through $TAP before the kill"
 	for p in $NET_PIDS; do kill -9 $p 2>/dev/null; wait $p 2>/dev/null; done
 	NET_PIDS=
+	[ $b1 -gt $b0 ] || { REASON="no traffic through $TAP before the kill"; return 1; }
+}
+
+# SIGKILL the VMM in the middle of traffic both ways; everything is
+# released, a new VMM's guest moves data intact, and (kernel) the module
+# unloads and loads.
+sc_net_kill()
+{
+	net_tap 1 1500 || return 1
+	NET=on net_hold_guest || { kill -9 $VMPID 2>/dev/null; wait $VMPID; net_untap; return 1; }
+	net_kill_streaming
 	[ -z "$REASON" ] && ! settled &&
 		REASON="after SIGKILL: pins $(($(pins) - PINS0)) over baseline, live: $(live_objects)"
 	if [ -z "$REASON" ]; then
@@ -1353,12 +1367,12 @@ sc_net_kill()
 	module_reload "after the guests"
 }
 
-# $NET_ROUNDS x (a guest with traffic both ways, SIGKILL): pins and live
+# $NET_LEAK_ROUNDS (8) x (a guest with traffic both ways, SIGKILL): pins and live
 # objects come back each time, slab does not grow; then rmmod/insmod.
 sc_net_leak()
 {
 	net_tap 1 1500 || return 1
-	rounds=${NET_ROUNDS:-8}
+	rounds=${NET_LEAK_ROUNDS:-8}
 	i=0
 	while [ $i -lt $rounds ]; do
 		if ! NET=on net_hold_guest; then
@@ -1399,6 +1413,7 @@ sc_net_leak()
 VDPA=/sys/bus/vdpa
 VDPA_ORDER=/lib/modules/vdpa.order
 VDPA_KO=/lib/kvirtio_vdpa.ko
+VDPA_MAC=52:54:00:12:34:56	# vdpa-net: the device's MAC and QEMU's
 VDPA_NAMES=		# kvirtio-vdpa devices made by this scenario
 
 # The tail of L1's kernel log, for a failure's context.
@@ -1770,6 +1785,69 @@ vdpa_blk_run()
 	settled ||
 		{ REASON="after rmmod kvirtio_vdpa with devices: pins $(($(pins) - PINS0)) over baseline, live: $(live_objects)"; return 1; }
 	say "[$TAG] rmmod with devices on virtio_vdpa and vhost_vdpa and one recorded: clean"
+}
+
+# Debian's QEMU 7.2, unmodified, runs L2 with -netdev vhost-vdpa on a
+# kvirtio net device (kvirtio_vdpa) on tap $TAP: ICMP, 64 MiB each way
+# over TCP with the sums compared at both ends, then SIGKILL of QEMU in
+# the middle of traffic both ways: vhost-vdpa's pins and the device's
+# live objects come back, and a new QEMU on the same device moves 8 MiB
+# each way intact.  Then the device is deleted and kvirtio_vdpa unloads.
+sc_vdpa_net() { vdpa_run vdpa_net_run; }
+
+# The VMM of a vDPA device is gone: vhost_vdpa unpinned its memory and
+# reset the device, which maps no ring and has nothing in flight (the
+# device itself and its worker live until "kvirtio-vdpa del").
+vdpa_released()
+{
+	vr_end=$(($(now) + 5))
+	while :; do
+		[ "$(pins)" = "$PINS0" ] &&
+			[ -z "$(live_objects | tr ' ' '\n' | grep -E '^(mapped_rings|pinned_pages|inflight|kick_fds|irq_fds)=[1-9]')" ] &&
+			return 0
+		[ $(now) -lt $vr_end ] || return 1
+		sleep 0.2
+	done
+}
+
+vdpa_net_run()
+{
+	[ "$BACKEND" = qemu ] || { REASON="vdpa-net runs QEMU (backend qemu, not $BACKEND)"; return 1; }
+	[ -x /bin/qemu-system-x86_64 ] ||
+		{ REASON="no QEMU in the L1 image (run.sh --with-qemu)"; return 1; }
+	vdpa_load || return 1
+	net_tap 1 1500 || return 1
+	vdpa_net_body
+	rc=$?
+	NET_VDPA=
+	[ $rc = 0 ] && { vdpa_del vn0 || rc=1; }
+	net_untap
+	[ $rc = 0 ] && [ -z "$REASON" ] || return 1
+	settled || { REASON="after vdpa dev del: pins $(($(pins) - PINS0)) over baseline, live: $(live_objects)"; return 1; }
+	vdpa_reload
+}
+
+vdpa_net_body()
+{
+	vdpa_add vn0 vhost_vdpa net $TAP mac=$VDPA_MAC || return 1
+	NET_VDPA=$VDPA_NODE
+	# vhost-vdpa pins L2's RAM against RLIMIT_MEMLOCK, root or not.
+	ulimit -l unlimited || { REASON="ulimit -l unlimited refused"; return 1; }
+	NET=on guest 1 "" "" "kvt.scen=net-ping" || return 1
+	[ "$(net_feature 32)" = 1 ] ||
+		{ REASON="VIRTIO_F_VERSION_1 not negotiated"; return 1; }
+	say "[$TAG] $(tr -d '\r' < $log | grep -m1 '^L2 NET eth0 up')"
+	r0=$(vdpa_stat vn0 requests)
+	NET=on NET_TIMEOUT=200 net_tcp 1 64M 61 "" || return 1
+	r1=$(vdpa_stat vn0 requests)
+	say "[$TAG] device requests $r0 -> $r1 over $NET_VDPA"
+	[ -n "$r0" ] && [ "${r1:-0}" -gt "$r0" ] ||
+		{ REASON="the device's request count did not grow ($r0 -> $r1)"; return 1; }
+	# SIGKILL mid-traffic: vhost_vdpa resets the device on release.
+	NET=on net_hold_guest || { kill -9 $VMPID 2>/dev/null; wait $VMPID; return 1; }
+	net_kill_streaming || return 1
+	vdpa_released || { REASON="after SIGKILL of QEMU: pins $(($(pins) - PINS0)) over baseline, live: $(live_objects)"; return 1; }
+	NET=on net_tcp 1 8M 63 "" || { REASON="a new QEMU after the kill: $REASON"; return 1; }
 }
 
 # must_l1 KVBLK-ARGS: run kvblk in L1; REASON set from its output on
