@@ -408,3 +408,4 @@ module_exit(kvdpa_exit);
 MODULE_IMPORT_NS(KVIRTIO);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("kvirtio devices on the vDPA bus (vhost_vdpa, virtio_vdpa)");
+MODULE_VERSION(KVIRTIO_VERSION);
