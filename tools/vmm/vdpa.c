@@ -46,6 +46,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <linux/vhost.h>
@@ -258,7 +259,7 @@ static void update_failed(struct vdpa_fn *v, const struct vd_region *r,
 		       (unsigned long long)(v->need_pinned >> 10));
 		return;
 	}
-	vd_err(v, "VHOST_IOTLB_UPDATE (iova %#llx, %llu MiB): %s (the device refused the mapping, or pinning it failed)",
+	vd_err(v, "VHOST_IOTLB_UPDATE (iova %#llx, %llu MiB): %s (the device refused the mapping, pinning it failed, or it took more than vhost_vdpa's max_iotlb_entries)",
 	       (unsigned long long)r->gpa, (unsigned long long)(r->size >> 20),
 	       strerror(-err));
 }
@@ -1227,7 +1228,13 @@ int vmm_dev_vdpa_create(struct vmm *vmm, const struct vmm_dev_spec *spec,
 	ret = VD_IOCTL(v, VHOST_VDPA_SET_CONFIG_CALL, &v->config_fd);
 	if (ret)
 		goto fail;
-	/* Mapped now, so that a limit or a refusal shows before the guest runs. */
+	/*
+	 * Mapped now, so that a limit or a refusal shows before the guest
+	 * runs.  vhost-vdpa maps each physically contiguous run of pinned
+	 * pages as one IOTLB entry (at most max_iotlb_entries, 2048 by
+	 * default): huge pages keep them few.
+	 */
+	madvise(vmm->ram, vmm->mem_size, MADV_HUGEPAGE);
 	raise_memlock(v);
 	ret = map_ram(v, true);
 	if (ret)
