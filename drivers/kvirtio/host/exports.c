@@ -12,6 +12,7 @@
 #include <linux/module.h>
 
 #include "host.h"
+#include "net_tap.h"
 #include "../virtqueue.h"
 
 /* virtqueue.c */
@@ -38,6 +39,8 @@ EXPORT_SYMBOL_NS_GPL(kvirtio_workers_pause_sync, KVIRTIO);
 EXPORT_SYMBOL_NS_GPL(kvirtio_workers_resume, KVIRTIO);
 /* host/worker.c */
 EXPORT_SYMBOL_NS_GPL(kvirtio_workers_kick, KVIRTIO);
+/* host/net_tap.c */
+EXPORT_SYMBOL_NS_GPL(kvirtio_net_tap_defer_offloads, KVIRTIO);
 /* host/stats.c: the leak counters */
 EXPORT_SYMBOL_NS_GPL(kvirtio_live, KVIRTIO);
 /* host/stats.c */

@@ -42,6 +42,7 @@
 #include <linux/socket.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/virtio_net.h>
 
 #include "../devices/net.h"
@@ -120,6 +121,10 @@ struct tap_queue {
  * @wakeups: ditto
  * @bounced: ditto
  * @offload_sets: ditto
+ * @deferred: offload changes go through @offload_work
+ *	(kvirtio_net_tap_defer_offloads())
+ * @offload_work: applies @offload_want with TUNSETOFFLOAD
+ * @offload_want: the guest offloads of the last change asked for
  * @q: the queues
  */
 struct kvirtio_net_tap {
@@ -134,6 +139,9 @@ struct kvirtio_net_tap {
 	atomic64_t wakeups;
 	atomic64_t bounced;
 	atomic64_t offload_sets;
+	bool deferred;
+	struct work_struct offload_work;
+	atomic64_t offload_want;
 	struct tap_queue q[];
 };
 
@@ -566,9 +574,8 @@ static unsigned int tap_offload_flags(u64 guest)
  * The offloads are the tap device's, not a queue's: one queue that is
  * attached is enough.  Sleeps (tun takes the RTNL).
  */
-static int tap_set_offloads(struct kvirtio_net_backend *be, u64 guest)
+static int tap_apply_offloads(struct kvirtio_net_tap *tap, u64 guest)
 {
-	struct kvirtio_net_tap *tap = to_tap(be);
 	unsigned int flags = tap_offload_flags(guest);
 	long ret = -EBADFD;
 	u16 i;
@@ -583,6 +590,45 @@ static int tap_set_offloads(struct kvirtio_net_backend *be, u64 guest)
 		}
 	}
 	return ret;
+}
+
+static void tap_offload_work(struct work_struct *work)
+{
+	struct kvirtio_net_tap *tap = container_of(work, struct kvirtio_net_tap,
+						   offload_work);
+
+	tap_apply_offloads(tap, atomic64_read(&tap->offload_want));
+}
+
+/*
+ * Deferred: the change is applied later, outside the caller's context,
+ * and cannot fail here.  Meanwhile the device's receive path already
+ * refuses what the guest no longer accepts (net_rx_hdr_ok()), and a tap
+ * that does not offload yet only sends plain frames.
+ */
+static int tap_set_offloads(struct kvirtio_net_backend *be, u64 guest)
+{
+	struct kvirtio_net_tap *tap = to_tap(be);
+
+	if (!READ_ONCE(tap->deferred))
+		return tap_apply_offloads(tap, guest);
+	atomic64_set(&tap->offload_want, guest);
+	schedule_work(&tap->offload_work);
+	return 0;
+}
+
+/**
+ * kvirtio_net_tap_defer_offloads() - apply offload changes from a work item
+ * @be: a backend made by kvirtio_net_tap_create(), before its device runs
+ *
+ * For a device whose driver may hold the RTNL while it waits for the
+ * device (the host's own virtio_net through virtio_vdpa: it sets
+ * DRIVER_OK and sends control commands under the RTNL), which TUNSETOFFLOAD
+ * also takes.
+ */
+void kvirtio_net_tap_defer_offloads(struct kvirtio_net_backend *be)
+{
+	WRITE_ONCE(to_tap(be)->deferred, true);
 }
 
 static const struct kvirtio_net_backend_ops tap_ops = {
@@ -686,6 +732,8 @@ struct kvirtio_net_backend *kvirtio_net_tap_create(struct file **files,
 	atomic64_set(&tap->wakeups, 0);
 	atomic64_set(&tap->bounced, 0);
 	atomic64_set(&tap->offload_sets, 0);
+	atomic64_set(&tap->offload_want, 0);
+	INIT_WORK(&tap->offload_work, tap_offload_work);
 	tap->be.ops = &tap_ops;
 	tap->be.num_queues = nr;
 	tap->be.offloads = BIT_ULL(VIRTIO_NET_F_CSUM) |
@@ -726,6 +774,8 @@ void kvirtio_net_tap_quiesce(struct kvirtio_net_backend *be)
 		tap_unhook(tq);
 		spin_unlock(&tq->lock);
 	}
+	/* A deferred offload change uses the files: done before they go. */
+	cancel_work_sync(&tap->offload_work);
 }
 
 /**

@@ -40,6 +40,7 @@ struct kvirtio_net_tap_counts {
 struct kvirtio_net_backend *kvirtio_net_tap_create(struct file **files,
 						   u16 nr);
 void kvirtio_net_tap_quiesce(struct kvirtio_net_backend *be);
+void kvirtio_net_tap_defer_offloads(struct kvirtio_net_backend *be);
 void kvirtio_net_tap_destroy(struct kvirtio_net_backend *be);
 void kvirtio_net_tap_counts(struct kvirtio_net_backend *be,
 			    struct kvirtio_net_tap_counts *c);

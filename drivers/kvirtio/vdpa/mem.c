@@ -176,7 +176,12 @@ static int mem_write(struct kvirtio_guest_mem *gmem, u64 gpa,
 	return mem_copy(to_mem(gmem), gpa, (void *)src, len, true);
 }
 
-/* Every byte of the range is mapped (readable); an empty range's start. */
+/*
+ * Every byte of the range is mapped, whatever the permission (a buffer the
+ * device only writes may be mapped write-only: each copy checks its own
+ * permission); for an empty range, its start.  No sleeping: the engine
+ * checks buffers wherever a device pops.
+ */
 static bool mem_range_ok(struct kvirtio_guest_mem *gmem, u64 gpa, u64 len)
 {
 	struct kvdpa_mem *m = to_mem(gmem);
@@ -187,13 +192,12 @@ static bool mem_range_ok(struct kvirtio_guest_mem *gmem, u64 gpa, u64 len)
 		return false;
 	while (left && ok) {
 		spin_lock(&m->lock);
-		ok = !mem_lookup(m, gpa, left, VHOST_MAP_RO, &pa, &n);
+		ok = !mem_lookup(m, gpa, left, 0, &pa, &n);
 		spin_unlock(&m->lock);
 		if (ok) {
 			gpa += n;
 			left -= n;
 		}
-		cond_resched();
 	}
 	return ok;
 }

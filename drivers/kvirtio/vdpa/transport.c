@@ -32,6 +32,7 @@
 #include <linux/string.h>
 
 #include "kvdpa.h"
+#include "../host/net_tap.h"
 #include "../virtqueue.h"
 #include "../virtio_pci.h"
 
@@ -770,6 +771,12 @@ int kvdpa_dev_build(struct kvdpa_dev *d, struct kvdpa_entry *e)
 	vdev->host = &kd_host_ops;
 	vdev->host_priv = d;
 	vdev->driver_features = 0;
+	/*
+	 * virtio_vdpa's virtio_net sets DRIVER_OK and waits for control
+	 * commands holding the RTNL, which the tap's TUNSETOFFLOAD takes.
+	 */
+	if (e->type->type == KVIRTIO_DEV_NET)
+		kvirtio_net_tap_defer_offloads(d->type_priv);
 
 	f = vdev->device_features;
 	d->offered = (f & ~KVDPA_F_TRANSPORT) | (f & KVDPA_F_TRANSPORT_OK) |
