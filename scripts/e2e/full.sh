@@ -25,4 +25,8 @@ stock=$?
 	probe rng blk verify aio discard flush ro mq reboot kill leak direct \
 	intx cfgrace quota churn freeze selftest lat
 patched=$?
-[ $stock -eq 0 ] && [ $patched -eq 0 ]
+# kvirtio's devices on the vDPA bus (smoke.sh says more).
+"$E2E_DIR/run.sh" --with-qemu --backends kernel,qemu \
+	vdpa-probe:kernel vdpa-blk:kernel vdpa-vmm:kernel vdpa-net:qemu
+vdpa=$?
+[ $stock -eq 0 ] && [ $patched -eq 0 ] && [ $vdpa -eq 0 ]

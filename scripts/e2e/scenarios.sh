@@ -1787,6 +1787,103 @@ vdpa_blk_run()
 	say "[$TAG] rmmod with devices on virtio_vdpa and vhost_vdpa and one recorded: clean"
 }
 
+# vdpa_vm_stat KEY: the sum of KEY= over the VMM's "stats:   vdpa" lines
+# of the last guest's log ($log).
+vdpa_vm_stat()
+{
+	tr -d '\r' < $log | awk -v k="$1" '
+	/^stats:   vdpa / {
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == k) s += kv[2]
+		}
+	}
+	END { print s + 0 }'
+}
+
+# The last guest's blk function was the vDPA device, its kicks never
+# exited to the VMM (KVM ioeventfds on vhost-vdpa's kick eventfds), its
+# queue interrupts went to KVM as irqfds, and no ioctl failed.  Sets
+# REASON.
+vdpa_vm_checked()
+{
+	tr -d '\r' < $log > $log.txt
+	l=$(grep -m1 '^stats: dev [0-9a-f.]* blk backend=vdpa ' $log.txt)
+	rm -f $log.txt
+	[ -n "$l" ] || { REASON="no blk function on the vDPA device in the VMM's --stats"; return 1; }
+	n=$(echo "$l" | tr ' ' '\n' | sed -n 's/^notify_exits=//p')
+	[ "$n" = 0 ] || { REASON="$n notify writes exited to the VMM"; return 1; }
+	for k in kick_exits errors; do
+		n=$(vdpa_vm_stat $k)
+		[ "$n" = 0 ] || { REASON="--vdpa: $k=$n"; return 1; }
+	done
+	n=$(vdpa_vm_stat irqfd_binds)
+	[ "$n" -ge 1 ] || { REASON="--vdpa: no call eventfd was bound as an irqfd"; return 1; }
+}
+
+# tools/vmm's --vdpa on a kvirtio blk device bound to vhost_vdpa: L2's
+# virtio_blk writes the pattern (blk) and reads one L1 wrote (verify)
+# through /dev/vhost-vdpa-N; the backing file must hold the data, the
+# device's request count must grow, and kicks and interrupts must bypass
+# the VMM.  Then 5 driver rebinds (churn: a device reset and a new
+# DRIVER_OK each, guest RAM unmapped and mapped again unless the device
+# keeps its IOTLB), the device deleted, nothing left pinned.  The rng
+# is the backend's, next to it.
+sc_vdpa_vmm()
+{
+	case $BACKEND in
+	kernel|kworker|kdirect|user) ;;
+	*)	REASON="--vdpa is tools/vmm's (backend $BACKEND)"; return 1 ;;
+	esac
+	vdpa_run vdpa_vmm_run
+	rc=$?
+	VM_MORE=
+	return $rc
+}
+
+vdpa_vmm_run()
+{
+	vdpa_load || return 1
+	f=$W/vv0.img
+	blank $f 64M
+	vdpa_add vv0 vhost_vdpa blk $f flush || return 1
+	node=$VDPA_NODE
+	VM_MORE="--vdpa $node"
+
+	r0=$(vdpa_stat vv0 requests)
+	guest 1 "" "" "kvt.scen=blk kvt.seed=21 kvt.len=$((16 * MIB))" || { kmsg_tail; return 1; }
+	vdpa_vm_checked || return 1
+	r1=$(vdpa_stat vv0 requests)
+	say "[$TAG] blk through $node: device requests $r0 -> $r1, irqfd binds $(vdpa_vm_stat irqfd_binds), VMM-routed interrupts $(vdpa_vm_stat vmm_irqs)"
+	[ -n "$r0" ] && [ "${r1:-0}" -gt "$r0" ] ||
+		{ REASON="the device's request count did not grow ($r0 -> $r1)"; return 1; }
+	patterned $W/expect 21 $((16 * MIB)) 64M || { REASON="kvblk gen failed"; return 1; }
+	[ "$(sum $f)" = "$(sum $W/expect)" ] ||
+		{ REASON="backing file differs from the pattern L2 wrote through $node"; return 1; }
+	rm -f $W/expect
+
+	# The device holds the file open: write L1's pattern into it in place.
+	kvblk gen $W/pat -s 22 -l $((64 * MIB)) > /dev/null ||
+		{ REASON="kvblk gen failed"; return 1; }
+	dd if=$W/pat of=$f bs=$MIB conv=notrunc,fsync 2> /tmp/dd.err ||
+		{ REASON="dd into $f: $(tail -n 1 /tmp/dd.err)"; return 1; }
+	rm -f $W/pat
+	guest 1 "" "" "kvt.scen=verify kvt.seed=22 kvt.len=$((64 * MIB))" || { kmsg_tail; return 1; }
+	vdpa_vm_checked || return 1
+
+	guest 1 "" "" "kvt.scen=churn kvt.n=5 kvt.seed=23 kvt.len=$MIB" || { kmsg_tail; return 1; }
+	vdpa_vm_checked || return 1
+	m=$(vdpa_vm_stat maps) z=$(vdpa_vm_stat resets)
+	say "[$TAG] churn: guest RAM mapped $m times, $z device resets"
+	[ "$z" -ge 5 ] || { REASON="5 driver rebinds, $z device resets"; return 1; }
+	kvblk verify $f -s 23 -l $MIB > /dev/null ||
+		{ REASON="data written after the rebinds not in the backing file"; return 1; }
+
+	VM_MORE=
+	vdpa_del vv0 || return 1
+	settled || { REASON="after vdpa dev del: pins $(($(pins) - PINS0)) over baseline, live: $(live_objects)"; return 1; }
+}
+
 # Debian's QEMU 7.2, unmodified, runs L2 with -netdev vhost-vdpa on a
 # kvirtio net device (kvirtio_vdpa) on tap $TAP: ICMP, 64 MiB each way
 # over TCP with the sums compared at both ends, then SIGKILL of QEMU in
