@@ -27,6 +27,7 @@ stock=$?
 patched=$?
 # kvirtio's devices on the vDPA bus (smoke.sh says more).
 "$E2E_DIR/run.sh" --with-qemu --backends kernel,qemu \
-	vdpa-probe:kernel vdpa-blk:kernel vdpa-vmm:kernel vdpa-net:qemu
+	vdpa-probe:kernel vdpa-blk:kernel vdpa-vhost:kernel vdpa-vmm:kernel \
+	vdpa-net:qemu
 vdpa=$?
 [ $stock -eq 0 ] && [ $patched -eq 0 ] && [ $vdpa -eq 0 ]

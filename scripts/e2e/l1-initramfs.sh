@@ -193,6 +193,9 @@ if [ $with_module -eq 1 ] && grep -q '^kvirtio-vdpa:' "$KV_ROOT/tools/Makefile";
 	[ -x "$kv" ] || e2e_die "make -C tools kvirtio-vdpa made no $kv"
 	e2e_install_bin "$root" "$kv" kvirtio-vdpa
 	e2e_say "kvirtio-vdpa: $kv"
+	# Its companion: a tiny vhost-vdpa driver (scenario vdpa-vhost).
+	[ -x "${kv%/*}/vdpa-blk-check" ] &&
+		e2e_install_bin "$root" "${kv%/*}/vdpa-blk-check" vdpa-blk-check
 elif [ $with_module -eq 1 ]; then
 	e2e_say "WARNING: tools/Makefile has no kvirtio-vdpa: the vdpa-* scenarios will FAIL"
 fi

@@ -28,7 +28,8 @@
 # kill leak quota churn wzstorm freeze hostile cfgrace selftest lat demo
 # net-ping net-tcp net-udp net-mq net-offload net-kill net-leak, and
 # vdpa-probe vdpa-blk (no guest: L1's virtio_blk on a kvirtio vDPA device;
-# run them as vdpa-blk:kernel), vdpa-vmm (tools/vmm --vdpa; vdpa-vmm:kernel)
+# run them as vdpa-blk:kernel), vdpa-vhost (tools/vdpa/vdpa-blk-check on
+# /dev/vhost-vdpa-N), vdpa-vmm (tools/vmm --vdpa; vdpa-vmm:kernel)
 # and vdpa-net (Debian's QEMU on a vDPA net device: --with-qemu,
 # vdpa-net:qemu) (scripts/e2e/scenarios.sh).  NAME:b1+b2 runs
 # NAME with those backends only (hostile:kernel).

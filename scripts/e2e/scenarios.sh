@@ -1787,6 +1787,37 @@ vdpa_blk_run()
 	say "[$TAG] rmmod with devices on virtio_vdpa and vhost_vdpa and one recorded: clean"
 }
 
+# A kvirtio blk device through vhost_vdpa, driven by tools/vdpa's
+# vdpa-blk-check as a tiny VMM (its own buffer mapped through the IOTLB):
+# a write read back (and found in the backing file), a read into a
+# read-only mapping refused with the buffer untouched, the queue's base
+# index read and set (a restart at avail index 100), and a descriptor
+# outside every mapping, which must break the queue with NEEDS_RESET and
+# a config interrupt.  Then the device deleted and kvirtio_vdpa reloaded.
+sc_vdpa_vhost() { vdpa_run vdpa_vhost_run; }
+
+vdpa_vhost_run()
+{
+	vdpa_load || return 1
+	[ -x /bin/vdpa-blk-check ] || { REASON="no vdpa-blk-check in the L1 image"; return 1; }
+	f=$W/vh0.img
+	blank $f 16M
+	vdpa_add vh0 vhost_vdpa blk $f || return 1
+	vdpa-blk-check $VDPA_NODE 2048 > /tmp/vbc.out 2>&1
+	rc=$?
+	sed "s|^|L1 [$TAG] |" /tmp/vbc.out
+	[ $rc -eq 0 ] || { kmsg_tail 30; REASON="vdpa-blk-check: $(tail -n 1 /tmp/vbc.out)"; return 1; }
+	# Sector 2048 is 1 MiB in: byte i of the pattern is (i * 7 + 3) & 0xff.
+	a=$(dd if=$f bs=4096 skip=256 count=1 2>/dev/null | od -An -tx1 | head -n 1)
+	case "$a" in
+	*"03 0a 11 18"*) ;;
+	*)	REASON="the pattern is not in the backing file at 1 MiB: $a"; return 1 ;;
+	esac
+	say "[$TAG] errors $(vdpa_stat vh0 errors) mem_faults $(vdpa_stat vh0 mem_faults) requests $(vdpa_stat vh0 requests)"
+	vdpa_del vh0 || return 1
+	vdpa_reload
+}
+
 # vdpa_vm_stat KEY: the sum of KEY= over the VMM's "stats:   vdpa" lines
 # of the last guest's log ($log).
 vdpa_vm_stat()

@@ -46,6 +46,7 @@ patched=$?
 # virtio_vdpa, tools/vmm --vdpa on one through vhost_vdpa, and QEMU's
 # -netdev vhost-vdpa on a kvirtio net device.
 "$E2E_DIR/run.sh" --with-qemu --backends kernel,qemu --timeout 900 \
-	vdpa-probe:kernel vdpa-blk:kernel vdpa-vmm:kernel vdpa-net:qemu
+	vdpa-probe:kernel vdpa-blk:kernel vdpa-vhost:kernel vdpa-vmm:kernel \
+	vdpa-net:qemu
 vdpa=$?
 [ $stock -eq 0 ] && [ $patched -eq 0 ] && [ $vdpa -eq 0 ]
