@@ -6,7 +6,7 @@
 #   scripts/check.sh [STAGE...]      default: every stage, in this order
 #
 # Stages: deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
-#         dkms tools-test vmm-selftest kunit sparse-uml kunit-kasan
+#         docs dkms tools-test vmm-selftest kunit sparse-uml kunit-kasan
 #         kunit-debug fuzz bench-selftest kvm-patch e2e
 #
 # Each stage logs to .build/logs/<stage>.log (the scripts called keep their
@@ -24,7 +24,7 @@ cd "$KV_ROOT" || exit 1
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 all_stages=(deps build-6.1 build-6.12 sparse checkpatch checkpatch-tools
-	dkms tools-test vmm-selftest kunit sparse-uml kunit-kasan kunit-debug fuzz
+	docs dkms tools-test vmm-selftest kunit sparse-uml kunit-kasan kunit-debug fuzz
 	bench-selftest kvm-patch e2e)
 
 passed=0
@@ -84,7 +84,7 @@ has_make_target()
 
 stage_deps()
 {
-	one deps "$KV_LOGS/deps.log" scripts/deps.sh kunit headers dkms tools \
+	one deps "$KV_LOGS/deps.log" scripts/deps.sh kunit headers docs dkms tools \
 		fuzz kvm e2e
 }
 
@@ -196,6 +196,8 @@ run_stage()
 	sparse)		stage_module sparse sparse ;;
 	checkpatch)	stage_module checkpatch checkpatch ;;
 	checkpatch-tools) stage_module checkpatch-tools checkpatch-tools ;;
+	# Documentation/*.rst parse without a docutils warning.
+	docs)		one docs "$KV_LOGS/docs.log" scripts/docs-check.sh ;;
 	# DKMS install and removal against both header sets, in private
 	# mount namespaces (scripts/dkms-check.sh).
 	dkms)		one dkms "$KV_LOGS/dkms.log" scripts/dkms-check.sh ;;

@@ -5,7 +5,7 @@
 # the missing ones: dpkg-query is asked first, and apt-get (update, then
 # install) runs only when something is missing.  Needs root for that.
 #
-#   scripts/deps.sh [GROUP...]     groups: base kunit headers dkms tools fuzz kvm e2e bench all
+#   scripts/deps.sh [GROUP...]     groups: base kunit headers docs dkms tools fuzz kvm e2e bench all
 #
 # With no group, "all" is assumed.
 set -euo pipefail
@@ -17,6 +17,8 @@ pkgs_kunit="linux-source-6.12 xz-utils flex bison bc libelf-dev libssl-dev pytho
 # (checkpatch comes from the linux-source tree, which needs perl).
 pkgs_headers="linux-headers-amd64 linux-source-6.12 xz-utils flex bison bc
 	libelf-dev libssl-dev pahole sparse rsync perl"
+# The docs stage: Debian's docutils parses Documentation/*.rst.
+pkgs_docs="python3 python3-docutils"
 # The DKMS package built, installed and removed against both header sets
 # (scripts/dkms-check.sh); openssl makes DKMS's module signing key.
 pkgs_dkms="dkms openssl"
@@ -46,12 +48,13 @@ for g in "${groups[@]}"; do
 	kunit)		want+=" $pkgs_kunit" ;;
 	headers)	want+=" $pkgs_headers" ;;
 	dkms)		want+=" $pkgs_headers $pkgs_dkms" ;;
+	docs)		want+=" $pkgs_docs" ;;
 	tools)		want+=" $pkgs_tools" ;;
 	fuzz)		want+=" $pkgs_fuzz" ;;
 	kvm)		want+=" $pkgs_kvm" ;;
 	e2e)		want+=" $pkgs_e2e" ;;
 	bench)		want+=" $pkgs_kvm $pkgs_e2e $pkgs_bench" ;;
-	all)		want+=" $pkgs_kunit $pkgs_headers $pkgs_dkms $pkgs_tools $pkgs_fuzz $pkgs_kvm $pkgs_e2e" ;;
+	all)		want+=" $pkgs_kunit $pkgs_headers $pkgs_docs $pkgs_dkms $pkgs_tools $pkgs_fuzz $pkgs_kvm $pkgs_e2e" ;;
 	*)		echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
 	esac
 done
