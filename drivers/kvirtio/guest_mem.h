@@ -16,6 +16,7 @@
 #include "compat.h"
 
 struct kvirtio_guest_mem;
+struct kvirtio_page_vec;
 
 /**
  * struct kvirtio_guest_mem_ops - host implementation of guest memory access
@@ -29,6 +30,13 @@ struct kvirtio_guest_mem;
  * @read: copy @len bytes at @gpa into @dst; 0 or -EFAULT.  One call is one
  *	fetch: the core copies guest structures once and uses its copy.
  * @write: copy @len bytes from @src to @gpa; 0 or -EFAULT.
+ * @get_pages: optional, for hosts whose guest memory is the kernel's own
+ *	pages: append the pages of [@gpa, @gpa + @len) to @pv, each one
+ *	checked for @dev_writes (the device will write it) and held until
+ *	the caller releases @pv, so that a backend hands them to the file
+ *	or socket as they are, with no copy.  0, -EFAULT, or -E2BIG when @pv
+ *	is full.  The type of @pv is the host's (host/page_vec.h); the core
+ *	never calls it.
  *
  * Every callback must itself reject a range that wraps or leaves guest RAM:
  * the core checks first, but a host must not trust that alone.
@@ -41,6 +49,8 @@ struct kvirtio_guest_mem_ops {
 	int (*read)(struct kvirtio_guest_mem *mem, u64 gpa, void *dst, u32 len);
 	int (*write)(struct kvirtio_guest_mem *mem, u64 gpa, const void *src,
 		     u32 len);
+	int (*get_pages)(struct kvirtio_guest_mem *mem, u64 gpa, u64 len,
+			 bool dev_writes, struct kvirtio_page_vec *pv);
 };
 
 /**

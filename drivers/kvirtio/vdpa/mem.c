@@ -36,6 +36,7 @@
 #include <linux/vmalloc.h>
 
 #include "kvdpa.h"
+#include "../host/page_vec.h"
 
 /* As in host/mem.c: a 32768-entry descriptor table spans 129 pages. */
 #define KVDPA_MAP_PAGES_MAX	(((16U * KVIRTIO_QUEUE_SIZE_MAX) >> PAGE_SHIFT) + 1)
@@ -174,6 +175,56 @@ static int mem_write(struct kvirtio_guest_mem *gmem, u64 gpa,
 		     const void *src, u32 len)
 {
 	return mem_copy(to_mem(gmem), gpa, (void *)src, len, true);
+}
+
+/*
+ * The pages of [@gpa, @gpa + @len) for a backend's zero-copy I/O: the
+ * same checks as a copy (translation and permission, pfn_valid, never the
+ * zero page for a write), one entry per page piece.  In iotlb mode each
+ * page is referenced until the backend is done with it, so an unmap
+ * during a file's asynchronous I/O cannot free the page under it; the
+ * I/O then lands in a page the driver no longer maps, never in another.
+ */
+static int mem_get_pages(struct kvirtio_guest_mem *gmem, u64 gpa, u64 len,
+			 bool dev_writes, struct kvirtio_page_vec *pv)
+{
+	struct kvdpa_mem *m = to_mem(gmem);
+	u32 perm = dev_writes ? VHOST_MAP_WO : VHOST_MAP_RO;
+	int ret = 0;
+
+	if (!len)
+		return 0;
+	if (gpa + (len - 1) < gpa)
+		goto fault;
+	spin_lock(&m->lock);
+	pv->refs = !m->identity;
+	while (len) {
+		struct page *page = NULL;
+		u64 pa, n;
+
+		if (pv->nr >= pv->cap) {
+			ret = -E2BIG;
+			break;
+		}
+		if (!mem_lookup(m, gpa, len, perm, &pa, &n)) {
+			n = min_t(u64, n, PAGE_SIZE - offset_in_page(pa));
+			page = mem_get_page(m, pa, dev_writes);
+		}
+		if (!page) {
+			ret = -EFAULT;
+			break;
+		}
+		bvec_set_page(&pv->bv[pv->nr++], page, n, offset_in_page(pa));
+		pv->bytes += n;
+		gpa += n;
+		len -= n;
+	}
+	spin_unlock(&m->lock);
+	if (ret != -EFAULT)
+		return ret;
+fault:
+	atomic64_inc(&m->faults);
+	return -EFAULT;
 }
 
 /*
@@ -321,6 +372,7 @@ static const struct kvirtio_guest_mem_ops kvdpa_mem_ops = {
 	.range_ok = mem_range_ok,
 	.read = mem_read,
 	.write = mem_write,
+	.get_pages = mem_get_pages,
 };
 
 /**
