@@ -5,16 +5,22 @@
  * KUnit kernel), driven through the real device.  The guest memory is
  * the flat test double, which the backend cannot translate to user
  * addresses: requests take the bounce path (kernel_read/kernel_write).
- * The kiocb path needs a VMM's mm and is covered by the nested e2e runs.
+ * The double can also hand out its pages (get_pages, as the vDPA front
+ * end's memory does): requests then go to the file as page vectors.
+ * The kiocb path on user memory needs a VMM's mm and is covered by the
+ * nested e2e runs.
  */
 #include <kunit/test.h>
 #include <linux/fs.h>
 #include <linux/file.h>
 #include <linux/fcntl.h>
 #include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
 
 #include "devices/blk.h"
 #include "host/blk_file.h"
+#include "host/page_vec.h"
 #include "kvirtio_dev_harness.h"
 
 #define BFT_SECTORS	64
@@ -244,6 +250,150 @@ static void blk_file_test_zero_fill_steps(struct kunit *test)
 	bft_teardown(c);
 }
 
+/*
+ * The test double with get_pages.  Its buffer is kvzalloc'ed: a large
+ * kmalloc or vmalloc, either way pages with a reference count of their
+ * own.  @ro_gpa/@ro_len: a range the device may not write (a read-only
+ * mapping); @full: every call answers -E2BIG (a vector too small).
+ */
+static struct {
+	struct kvirtio_guest_mem_ops ops;
+	u64 ro_gpa, ro_len;
+	bool full;
+	unsigned int calls;
+} bft_pages;
+
+static struct page *bft_page_of(void *p)
+{
+	return is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p);
+}
+
+static int bft_get_pages(struct kvirtio_guest_mem *mem, u64 gpa, u64 len,
+			 bool dev_writes, struct kvirtio_page_vec *pv)
+{
+	struct kvirtio_test_mem *tm = container_of(mem, struct kvirtio_test_mem,
+						   mem);
+
+	bft_pages.calls++;
+	pv->refs = true;
+	if (bft_pages.full)
+		return -E2BIG;
+	if (dev_writes && gpa < bft_pages.ro_gpa + bft_pages.ro_len &&
+	    gpa + len > bft_pages.ro_gpa)
+		return -EFAULT;
+	while (len) {
+		u8 *p = kvirtio_test_mem_ptr(tm, gpa, 1);
+		u32 n = min_t(u64, len, PAGE_SIZE - offset_in_page(p));
+		struct page *page;
+
+		if (!p)
+			return -EFAULT;
+		if (pv->nr >= pv->cap)
+			return -E2BIG;
+		page = bft_page_of(p);
+		get_page(page);
+		bvec_set_page(&pv->bv[pv->nr++], page, n, offset_in_page(p));
+		pv->bytes += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void bft_use_pages(struct bft_ctx *c)
+{
+	memset(&bft_pages, 0, sizeof(bft_pages));
+	bft_pages.ops = *c->h.tm.mem.ops;
+	bft_pages.ops.get_pages = bft_get_pages;
+	c->h.tm.mem.ops = &bft_pages.ops;
+}
+
+static int bft_page_refs(struct bft_ctx *c, u64 gpa)
+{
+	return page_count(bft_page_of(kvirtio_test_mem_ptr(&c->h.tm, gpa, 1)));
+}
+
+/*
+ * Page vectors: data crossing pages reaches the file and comes back with
+ * no bounce, and every page reference taken for the I/O is dropped by its
+ * completion.
+ */
+static void blk_file_test_pages(struct kunit *test)
+{
+	struct bft_ctx *c = bft_setup(test);
+	u64 w = kvt_alloc(&c->h, 3 * PAGE_SIZE), r = kvt_alloc(&c->h, 6144);
+	u8 *wp = kvirtio_test_mem_ptr(&c->h.tm, w, 6144);
+	struct kvirtio_blk_file_counts counts;
+	int refs_w, refs_r;
+	u8 file[16];
+	u32 i;
+
+	bft_use_pages(c);
+	/* Start mid-page, so the 6144 bytes span three pages. */
+	w += PAGE_SIZE - 1024;
+	wp += PAGE_SIZE - 1024;
+	refs_w = bft_page_refs(c, w);
+	refs_r = bft_page_refs(c, r);
+	for (i = 0; i < 6144; i++)
+		wp[i] = (u8)(i * 5 + 1);
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_OUT, 5, w, 6144,
+					  false), VIRTIO_BLK_S_OK);
+	bft_file_bytes(c, 5 * 512 + 4000, file, 16);
+	KUNIT_EXPECT_EQ(test, memcmp(file, wp + 4000, 16), 0);
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_IN, 5, r, 6144,
+					  true), VIRTIO_BLK_S_OK);
+	KUNIT_EXPECT_EQ(test, memcmp(kvirtio_test_mem_ptr(&c->h.tm, r, 6144),
+				     wp, 6144), 0);
+	kvirtio_blk_file_get_counts(c->be, &counts);
+	KUNIT_EXPECT_EQ(test, counts.pagevecs, 2ULL);
+	KUNIT_EXPECT_EQ(test, counts.kiocbs, 2ULL);
+	KUNIT_EXPECT_EQ(test, counts.bounced, 0ULL);
+	KUNIT_EXPECT_EQ(test, bft_pages.calls, 2U);
+	/* The same pages as before: no reference left behind. */
+	KUNIT_EXPECT_EQ(test, bft_page_refs(c, w), refs_w);
+	KUNIT_EXPECT_EQ(test, bft_page_refs(c, r), refs_r);
+	bft_teardown(c);
+}
+
+/*
+ * A read into memory the device may not write fails the request and
+ * leaves the memory alone; a vector that runs out of room falls back to
+ * the bounce page, with the same result.
+ */
+static void blk_file_test_pages_refused(struct kunit *test)
+{
+	struct bft_ctx *c = bft_setup(test);
+	u64 w = kvt_alloc(&c->h, 4096), r = kvt_alloc(&c->h, 4096);
+	u8 *wp = kvirtio_test_mem_ptr(&c->h.tm, w, 4096);
+	u8 *rp = kvirtio_test_mem_ptr(&c->h.tm, r, 4096);
+	struct kvirtio_blk_file_counts counts;
+	int refs_r;
+
+	bft_use_pages(c);
+	refs_r = bft_page_refs(c, r);
+	memset(wp, 0x3c, 4096);
+	memset(rp, 0x77, 4096);
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_OUT, 0, w, 4096,
+					  false), VIRTIO_BLK_S_OK);
+	bft_pages.ro_gpa = r + 2048;
+	bft_pages.ro_len = 1;
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_IN, 0, r, 4096,
+					  true), VIRTIO_BLK_S_IOERR);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(rp, 0x77, 4096));
+	KUNIT_EXPECT_EQ(test, bft_page_refs(c, r), refs_r);
+	/* The queue goes on: the same read into writable memory. */
+	bft_pages.ro_len = 0;
+	bft_pages.full = true;
+	KUNIT_EXPECT_EQ(test, bft_request(test, c, VIRTIO_BLK_T_IN, 0, r, 4096,
+					  true), VIRTIO_BLK_S_OK);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(rp, 0x3c, 4096));
+	KUNIT_EXPECT_EQ(test, bft_page_refs(c, r), refs_r);
+	kvirtio_blk_file_get_counts(c->be, &counts);
+	KUNIT_EXPECT_EQ(test, counts.pagevecs, 1ULL);
+	KUNIT_EXPECT_EQ(test, counts.bounced, 1ULL);
+	bft_teardown(c);
+}
+
 static void blk_file_test_create_rejects(struct kunit *test)
 {
 	struct file *file = bft_file(test, 4096);
@@ -270,6 +420,8 @@ static struct kunit_case blk_file_test_cases[] = {
 	KUNIT_CASE(blk_file_test_discard_zeroes),
 	KUNIT_CASE(blk_file_test_zero_fill_steps),
 	KUNIT_CASE(blk_file_test_create_rejects),
+	KUNIT_CASE(blk_file_test_pages),
+	KUNIT_CASE(blk_file_test_pages_refused),
 	{}
 };
 

@@ -1214,7 +1214,7 @@ static void dev_blk_acts_as_vmm(struct kunit *test)
 	int kick = new_eventfd(test), trig = new_eventfd(test);
 	bool old_kind = kvirtio_worker_kthread;
 	struct rlimit old_rl = *rl;
-	u64 kiocbs, bounced;
+	struct kvirtio_blk_file_counts counts;
 	int bfd;
 
 	if (!kthread && !kvirtio_workers_have_vhost_task())
@@ -1235,9 +1235,10 @@ static void dev_blk_acts_as_vmm(struct kunit *test)
 				     trig), VIRTIO_BLK_S_IOERR);
 	KUNIT_EXPECT_EQ(test, blk_io(test, f, 2, VIRTIO_BLK_T_IN, 256, kick,
 				     trig), VIRTIO_BLK_S_OK);
-	kvirtio_blk_file_counts(f->hdev->type_priv, &kiocbs, &bounced, NULL);
-	KUNIT_EXPECT_EQ(test, kiocbs, 3ULL);
-	KUNIT_EXPECT_EQ(test, bounced, 0ULL);
+	kvirtio_blk_file_get_counts(f->hdev->type_priv, &counts);
+	KUNIT_EXPECT_EQ(test, counts.kiocbs, 3ULL);
+	KUNIT_EXPECT_EQ(test, counts.pagevecs, 0ULL);
+	KUNIT_EXPECT_EQ(test, counts.bounced, 0ULL);
 
 	task_lock(current->group_leader);
 	*rl = old_rl;
@@ -1417,7 +1418,7 @@ static void dev_inline_kick(struct kunit *test)
 	struct mm_struct *mm = current->mm;
 	struct kvirtio_hstats *st;
 	long devices0 = atomic_long_read(&kvirtio_live.devices);
-	s64 wake0, pass0;
+	s64 wake0;
 
 	kvirtio_inline_any_task = true;
 	open_rng(test, f);

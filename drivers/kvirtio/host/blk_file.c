@@ -10,9 +10,13 @@
  * return completed the request inline.  O_DIRECT on the file (IOCB_DIRECT)
  * is honoured as the VMM opened it.
  *
- * Guest memory that is not the module's own (the KUnit double) cannot be
- * translated: such requests are copied through one bounce page with the
- * guest memory ops and kernel_read/kernel_write, synchronously.
+ * Guest memory that is host pages (the vDPA front end's: get_pages) goes
+ * to the same kiocbs as an ITER_BVEC iterator over those pages, each held
+ * until the request completes: the file reads and writes the pages the
+ * driver mapped, with no copy.  Guest memory with neither (the KUnit
+ * double), and a page vector that would not fit, is copied through one
+ * bounce page with the guest memory ops and kernel_read/kernel_write,
+ * synchronously.
  *
  * Flush (vfs_fsync), discard and write-zeroes (vfs_fallocate) have no
  * asynchronous form for files: they run synchronously in the worker that
@@ -44,6 +48,7 @@
 #include "../devices/blk.h"
 #include "blk_file.h"
 #include "kmem.h"
+#include "page_vec.h"
 
 /* Zero pages written per call by the explicit write-zeroes fallback. */
 #define BF_ZERO_PAGES	16
@@ -51,6 +56,14 @@
 #define BF_ZERO_STEP	SZ_1M
 /* iovecs kept in each request; longer requests allocate for the call. */
 #define BF_INLINE_IOV	8
+/* Page vector entries kept in each request (a 16 KiB request fits). */
+#define BF_INLINE_BV	8
+/*
+ * Most page vector entries a request may take (16 KiB of them, 4 MiB of
+ * data in pages): longer requests, which a driver may build with a large
+ * size_max, go through the bounce page instead.
+ */
+#define BF_MAX_BV	1024
 
 /**
  * struct kvirtio_blk_file - a file as a virtio-blk backend
@@ -64,7 +77,8 @@
  * @is_reg: a regular file (freeze protection for writes)
  * @no_zero_range: fallocate cannot zero a range
  * @no_punch: fallocate cannot punch a hole
- * @kiocbs: read/write requests submitted as kiocbs on user memory
+ * @kiocbs: read/write requests submitted as kiocbs (user memory or pages)
+ * @pagevecs: those of them on guest pages (get_pages)
  * @bounced: read/write requests copied through @bounce
  * @queued: kiocbs the file queued (-EIOCBQUEUED): completed later, by
  *	->ki_complete, possibly in interrupt context
@@ -82,6 +96,7 @@ struct kvirtio_blk_file {
 	bool no_zero_range;
 	bool no_punch;
 	atomic64_t kiocbs;
+	atomic64_t pagevecs;
 	atomic64_t bounced;
 	atomic64_t queued;
 	struct mutex bounce_lock;	/* @bounce */
@@ -92,7 +107,9 @@ struct kvirtio_blk_file {
  * Per-request state, in kvirtio_blk_req.backend_priv.  The iovecs are
  * needed only while ->read_iter/->write_iter runs: an asynchronous
  * request has consumed its iterator by the time it returns -EIOCBQUEUED
- * (fs/aio.c frees its iovecs then too).
+ * (fs/aio.c frees its iovecs then too).  A page vector is different: a
+ * direct I/O bio may point at the bvec array itself, and the pages must
+ * stay ours, so @pv lives until the completion.
  */
 struct bf_req {
 	struct kiocb iocb;
@@ -101,7 +118,11 @@ struct bf_req {
 	bool write;
 	u16 zero_seg;		/* write-zeroes fallback: next segment */
 	u64 zero_done;		/* ...and bytes of it already zeroed */
-	struct iovec inline_iov[BF_INLINE_IOV];
+	struct kvirtio_page_vec pv;	/* pages of a get_pages request */
+	union {
+		struct iovec inline_iov[BF_INLINE_IOV];
+		struct bio_vec inline_bv[BF_INLINE_BV];
+	};
 };
 
 static struct kvirtio_blk_file *to_bf(struct kvirtio_blk_backend *be)
@@ -126,6 +147,18 @@ static void bf_done(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req,
 	spin_unlock_irqrestore(&bf->wq.lock, flags);
 }
 
+/*
+ * Drop the pages of a request's page vector and its array, if allocated:
+ * any context (put_page() and kfree() are both safe in an interrupt).
+ */
+static void bf_pv_release(struct bf_req *r)
+{
+	kvirtio_page_vec_put(&r->pv);
+	if (r->pv.bv != r->inline_bv)
+		kfree(r->pv.bv);
+	kvirtio_page_vec_init(&r->pv, NULL, 0);
+}
+
 /* ->ki_complete: any context, including hard interrupt. */
 static void bf_rw_complete(struct kiocb *iocb, long res)
 {
@@ -138,6 +171,7 @@ static void bf_rw_complete(struct kiocb *iocb, long res)
 	/* A short transfer is an error: the range was inside the disk. */
 	if (res < 0 || (u64)res != req->len)
 		status = VIRTIO_BLK_S_IOERR;
+	bf_pv_release(r);
 	bf_done(r->bf, req, status, res > 0 ? (u32)res : 0);
 }
 
@@ -172,6 +206,45 @@ static int bf_build_iov(struct kvirtio_blk_req *req, struct iovec *iov,
 	}
 	*nr = n;
 	return 0;
+}
+
+/*
+ * Hold the pages of @req's segments in r->pv.  Return 0; -E2BIG when they
+ * would take more than BF_MAX_BV entries (the caller bounces); -EFAULT
+ * for a byte not mapped with the permission the request needs; -ENOMEM.
+ */
+static int bf_build_pv(struct bf_req *r, struct kvirtio_blk_req *req)
+{
+	bool dev_writes = req->op == KVIRTIO_BLK_OP_READ;
+	struct bio_vec *bv = r->inline_bv;
+	u64 need = 0;
+	int ret = 0;
+	u16 i;
+
+	/*
+	 * The pages each segment spans, if its addresses map page to page
+	 * (they do for vhost_vdpa and virtio_vdpa); a finer mapping fills
+	 * the vector early and the request bounces.
+	 */
+	for (i = 0; i < req->nr_segs; i++)
+		need += DIV_ROUND_UP_ULL(offset_in_page(req->segs[i].addr) +
+					 (u64)req->segs[i].len, PAGE_SIZE);
+	if (need > BF_MAX_BV)
+		return -E2BIG;
+	if (need > BF_INLINE_BV) {
+		bv = kmalloc_array(need, sizeof(*bv), GFP_KERNEL_ACCOUNT);
+		if (!bv)
+			return -ENOMEM;
+	}
+	kvirtio_page_vec_init(&r->pv, bv, need);
+	for (i = 0; i < req->nr_segs && !ret; i++)
+		ret = kvirtio_page_vec_add(&r->pv, req->mem, req->segs[i].addr,
+					   req->segs[i].len, dev_writes);
+	if (!ret && r->pv.bytes != req->len)
+		ret = -EINVAL;
+	if (ret)
+		bf_pv_release(r);
+	return ret;
 }
 
 /* Copy one request through the bounce page; 0 or a negative errno. */
@@ -215,18 +288,64 @@ static int bf_rw_bounce(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req
 	return ret;
 }
 
+/* Start @req's read or write over @iter as a kiocb; it completes there. */
+static void bf_submit_iter(struct kvirtio_blk_file *bf, struct bf_req *r,
+			   struct kvirtio_blk_req *req, struct iov_iter *iter)
+{
+	struct file *file = bf->file;
+	ssize_t ret;
+
+	atomic64_inc(&bf->kiocbs);
+	r->req = req;
+	r->bf = bf;
+	r->write = req->op == KVIRTIO_BLK_OP_WRITE;
+
+	init_sync_kiocb(&r->iocb, file);
+	/* Positional I/O: an O_APPEND open must not redirect writes. */
+	r->iocb.ki_flags &= ~IOCB_APPEND;
+	r->iocb.ki_pos = req->offset;
+	r->iocb.ki_complete = bf_rw_complete;
+	if (r->write && req->sync)
+		r->iocb.ki_flags |= IOCB_DSYNC;
+
+	atomic_inc(&bf->inflight);
+	if (r->write) {
+		if (bf->is_reg)
+			kiocb_start_write(&r->iocb);
+		ret = file->f_op->write_iter(&r->iocb, iter);
+	} else {
+		ret = file->f_op->read_iter(&r->iocb, iter);
+	}
+	if (ret != -EIOCBQUEUED)
+		bf_rw_complete(&r->iocb, ret);
+	else
+		atomic64_inc(&bf->queued);
+}
+
 static int bf_submit_rw(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req)
 {
 	struct bf_req *r = req->backend_priv;
-	struct file *file = bf->file;
 	struct iovec *iov = r->inline_iov;
 	unsigned long nr, cap = BF_INLINE_IOV;
 	struct iov_iter iter;
-	ssize_t ret;
 	int err;
 
+	kvirtio_page_vec_init(&r->pv, NULL, 0);
+	if (kvirtio_gmem_has_pages(req->mem)) {
+		err = bf_build_pv(r, req);
+		if (!err) {
+			atomic64_inc(&bf->pagevecs);
+			iov_iter_bvec(&iter, req->op == KVIRTIO_BLK_OP_WRITE ?
+				      ITER_SOURCE : ITER_DEST, r->pv.bv,
+				      r->pv.nr, req->len);
+			bf_submit_iter(bf, r, req, &iter);
+			return 0;
+		}
+		if (err != -E2BIG)
+			return err;
+	}
 	if (!kvirtio_kmem_is_kernel(req->mem)) {
-		/* Memory with no user addresses (the KUnit double). */
+		/* No user addresses (the KUnit double), or too many pages. */
 		err = bf_rw_bounce(bf, req);
 		atomic64_inc(&bf->bounced);
 		atomic_inc(&bf->inflight);
@@ -246,36 +365,12 @@ static int bf_submit_rw(struct kvirtio_blk_file *bf, struct kvirtio_blk_req *req
 			kfree(iov);
 		return err;
 	}
-	atomic64_inc(&bf->kiocbs);
-	r->req = req;
-	r->bf = bf;
-	r->write = req->op == KVIRTIO_BLK_OP_WRITE;
-
-	init_sync_kiocb(&r->iocb, file);
-	/* Positional I/O: an O_APPEND open must not redirect writes. */
-	r->iocb.ki_flags &= ~IOCB_APPEND;
-	r->iocb.ki_pos = req->offset;
-	r->iocb.ki_complete = bf_rw_complete;
-	if (r->write && req->sync)
-		r->iocb.ki_flags |= IOCB_DSYNC;
-
-	atomic_inc(&bf->inflight);
-	if (r->write) {
-		iov_iter_init(&iter, ITER_SOURCE, iov, nr, req->len);
-		if (bf->is_reg)
-			kiocb_start_write(&r->iocb);
-		ret = file->f_op->write_iter(&r->iocb, &iter);
-	} else {
-		iov_iter_init(&iter, ITER_DEST, iov, nr, req->len);
-		ret = file->f_op->read_iter(&r->iocb, &iter);
-	}
+	iov_iter_init(&iter, req->op == KVIRTIO_BLK_OP_WRITE ? ITER_SOURCE :
+		      ITER_DEST, iov, nr, req->len);
+	bf_submit_iter(bf, r, req, &iter);
 	/* The iterator is consumed, even when the request is queued. */
 	if (iov != r->inline_iov)
 		kfree(iov);
-	if (ret != -EIOCBQUEUED)
-		bf_rw_complete(&r->iocb, ret);
-	else
-		atomic64_inc(&bf->queued);
 	return 0;
 }
 
@@ -453,22 +548,19 @@ static void bf_wait(struct kvirtio_blk_backend *be)
 }
 
 /**
- * kvirtio_blk_file_counts() - how read/write requests were served
+ * kvirtio_blk_file_get_counts() - how read/write requests were served
  * @be: a backend made by kvirtio_blk_file_create()
- * @kiocbs: set to the requests submitted as kiocbs on the VMM's memory
- * @bounced: set to the requests copied through the bounce page
- * @queued: set to the kiocbs the file completed asynchronously (may be
- *	NULL)
+ * @c: set to the counts
  */
-void kvirtio_blk_file_counts(struct kvirtio_blk_backend *be, u64 *kiocbs,
-			     u64 *bounced, u64 *queued)
+void kvirtio_blk_file_get_counts(struct kvirtio_blk_backend *be,
+				 struct kvirtio_blk_file_counts *c)
 {
 	struct kvirtio_blk_file *bf = to_bf(be);
 
-	*kiocbs = atomic64_read(&bf->kiocbs);
-	*bounced = atomic64_read(&bf->bounced);
-	if (queued)
-		*queued = atomic64_read(&bf->queued);
+	c->kiocbs = atomic64_read(&bf->kiocbs);
+	c->pagevecs = atomic64_read(&bf->pagevecs);
+	c->bounced = atomic64_read(&bf->bounced);
+	c->queued = atomic64_read(&bf->queued);
 }
 
 /* Magic numbers private to their file systems (fs/configfs, fs/fuse). */

@@ -153,10 +153,10 @@ static int blk_create(const struct kvirtio_create_device *args,
 
 static void blk_destroy(struct kvirtio_device *vdev, void *type_priv)
 {
-	u64 kiocbs, bounced, queued;
+	struct kvirtio_blk_file_counts c;
 
-	kvirtio_blk_file_counts(type_priv, &kiocbs, &bounced, &queued);
-	atomic_long_add(queued, &kvirtio_live.file_async);
+	kvirtio_blk_file_get_counts(type_priv, &c);
+	atomic_long_add(c.queued, &kvirtio_live.file_async);
 	kvirtio_blk_destroy(vdev);
 	kvirtio_blk_file_destroy(type_priv);
 }
@@ -165,11 +165,12 @@ static void blk_destroy(struct kvirtio_device *vdev, void *type_priv)
 static void blk_show(struct kvirtio_device *vdev, void *type_priv,
 		     struct seq_file *m)
 {
-	u64 kiocbs, bounced, queued;
+	struct kvirtio_blk_file_counts c;
 
-	kvirtio_blk_file_counts(type_priv, &kiocbs, &bounced, &queued);
-	seq_printf(m, "file_kiocbs %llu\nfile_async %llu\nfile_bounced %llu\n",
-		   kiocbs, queued, bounced);
+	kvirtio_blk_file_get_counts(type_priv, &c);
+	seq_printf(m, "file_kiocbs %llu\nfile_async %llu\n", c.kiocbs, c.queued);
+	seq_printf(m, "file_pagevecs %llu\nfile_bounced %llu\n", c.pagevecs,
+		   c.bounced);
 }
 
 /*
