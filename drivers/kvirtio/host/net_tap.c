@@ -26,9 +26,12 @@
  * device is made and drop it when the device goes, so kvirtio.ko does not
  * depend on tun.ko (a tap fd in hand means tun.ko is loaded anyway).
  *
- * Guest memory that is not the VMM's (the KUnit doubles) has no user
- * addresses: frames are then copied through a kernel buffer with the
- * guest memory ops.
+ * Guest memory that is host pages (the vDPA front end's: get_pages) has
+ * no user addresses either, but its pages go to sendmsg/recvmsg as an
+ * ITER_BVEC iterator, held only for the call: tun copies from or into
+ * them once, as from the VMM's memory.  Memory with neither (the KUnit
+ * doubles), or a frame whose pages do not fit the queue's vector, is
+ * copied through a kernel buffer with the guest memory ops.
  */
 #include <linux/err.h>
 #include <linux/file.h>
@@ -48,6 +51,7 @@
 #include "../devices/net.h"
 #include "net_tap.h"
 #include "kmem.h"
+#include "page_vec.h"
 
 /*
  * iovecs kept per queue and direction: a frame spanning every merged
@@ -63,6 +67,11 @@
 #define TAP_FRAME_LIMIT		(KVIRTIO_NET_HDR_LEN + KVIRTIO_NET_FRAME_MAX)
 /* What tun writes of the header: num_buffers (2 bytes) is the device's. */
 #define TAP_HDR_WRITTEN		(KVIRTIO_NET_HDR_LEN - 2)
+/*
+ * Page vector entries kept per queue and direction: the largest frame in
+ * pages, plus a partial page at each end of every segment.
+ */
+#define TAP_QUEUE_BV		(TAP_QUEUE_IOV + (TAP_FRAME_LIMIT >> PAGE_SHIFT) + 1)
 /* Buffer a discarded frame is read into (tun frees the rest of it). */
 #define TAP_DROP_BUF		64
 
@@ -70,14 +79,16 @@ struct kvirtio_net_tap;
 
 /**
  * struct tap_iovs - a queue's iovecs for one direction
- * @busy: bit 0 set while a pass uses @iov (passes on a queue may overlap
- *	when the driver changes the number of pairs: the second one takes
- *	the stack or the heap)
- * @iov: the iovecs
+ * @busy: bit 0 set while a pass uses @iov or @bv (passes on a queue may
+ *	overlap when the driver changes the number of pairs: the second one
+ *	takes the stack or the heap for iovecs, the bounce buffer for pages)
+ * @iov: the iovecs (memory with user addresses)
+ * @bv: page vector entries (memory with get_pages)
  */
 struct tap_iovs {
 	unsigned long busy;
 	struct iovec iov[TAP_QUEUE_IOV];
+	struct bio_vec bv[TAP_QUEUE_BV];
 };
 
 /**
@@ -265,6 +276,42 @@ static void tap_iov_put(struct tap_iovs *c, struct iovec *iov,
 		kfree(iov);
 }
 
+/*
+ * Hold the pages of @f's first @len bytes (fewer when the segments are
+ * shorter: see @pv->bytes) in the queue's page vector @pv, when it is
+ * free; give it back with tap_pages_put().  Return 0; -E2BIG when the
+ * vector is busy or too small (the caller bounces); -EFAULT.
+ */
+static int tap_get_pages(struct tap_iovs *c, const struct kvirtio_net_frame *f,
+			 u32 len, bool dev_writes, struct kvirtio_page_vec *pv)
+{
+	u32 total = 0;
+	int ret = 0;
+	u16 i;
+
+	if (test_and_set_bit_lock(0, &c->busy))
+		return -E2BIG;
+	kvirtio_page_vec_init(pv, c->bv, TAP_QUEUE_BV);
+	for (i = 0; i < f->nr_segs && total < len && !ret; i++) {
+		u32 n = min_t(u64, f->segs[i].len, len - total);
+
+		ret = kvirtio_page_vec_add(pv, f->mem, f->segs[i].gpa, n,
+					   dev_writes);
+		total += n;
+	}
+	if (ret) {
+		kvirtio_page_vec_put(pv);
+		clear_bit_unlock(0, &c->busy);
+	}
+	return ret;
+}
+
+static void tap_pages_put(struct tap_iovs *c, struct kvirtio_page_vec *pv)
+{
+	kvirtio_page_vec_put(pv);
+	clear_bit_unlock(0, &c->busy);
+}
+
 /* ---- transmit --------------------------------------------------------- */
 
 static int tap_sendmsg(struct socket *sock, struct iov_iter *from)
@@ -318,7 +365,19 @@ static int tap_xmit(struct kvirtio_net_backend *be, u16 q,
 		return -EINVAL;
 	}
 	tq = &tap->q[q];
-	if (!kvirtio_kmem_is_kernel(f->mem)) {
+	if (kvirtio_gmem_has_pages(f->mem)) {
+		struct kvirtio_page_vec pv;
+
+		ret = tap_get_pages(tq->tx_iovs, f, f->len, false, &pv);
+		if (!ret) {
+			iov_iter_bvec(&iter, ITER_SOURCE, pv.bv, pv.nr, pv.bytes);
+			ret = pv.bytes == f->len ? tap_sendmsg(tq->sock, &iter) :
+				-EINVAL;
+			tap_pages_put(tq->tx_iovs, &pv);
+		} else if (ret == -E2BIG) {
+			ret = tap_xmit_bounce(tap, tq->sock, f);
+		}
+	} else if (!kvirtio_kmem_is_kernel(f->mem)) {
 		ret = tap_xmit_bounce(tap, tq->sock, f);
 	} else {
 		n = tap_get_iov(tq->tx_iovs, f, f->len, fast, &iov, &bytes);
@@ -436,7 +495,25 @@ static int tap_recv(struct kvirtio_net_backend *be, u16 q,
 		ret = -EINVAL;
 		goto drop;
 	}
-	if (!kvirtio_kmem_is_kernel(f->mem)) {
+	if (kvirtio_gmem_has_pages(f->mem)) {
+		struct kvirtio_page_vec pv;
+
+		ret = tap_get_pages(tq->rx_iovs, f, len, true, &pv);
+		if (ret == -E2BIG) {
+			ret = tap_recv_bounce(tap, tq->sock, f, len);
+		} else if (ret) {
+			goto drop;
+		} else if (pv.bytes < KVIRTIO_NET_HDR_LEN) {
+			tap_pages_put(tq->rx_iovs, &pv);
+			ret = -EINVAL;
+			goto drop;
+		} else {
+			len = pv.bytes;
+			iov_iter_bvec(&iter, ITER_DEST, pv.bv, pv.nr, len);
+			ret = tap_recvmsg(tq->sock, &iter);
+			tap_pages_put(tq->rx_iovs, &pv);
+		}
+	} else if (!kvirtio_kmem_is_kernel(f->mem)) {
 		ret = tap_recv_bounce(tap, tq->sock, f, len);
 	} else {
 		n = tap_get_iov(tq->rx_iovs, f, len, fast, &iov, &bytes);

@@ -22,8 +22,9 @@ struct file;
  *	untranslatable buffers)
  * @rx_dropped: frames consumed and discarded on the device's request
  * @wakeups: readiness callbacks that found a frame (EPOLLIN)
- * @bounced: frames copied through a kernel buffer (memory that is not the
- *	VMM's: the KUnit doubles)
+ * @bounced: frames copied through a kernel buffer (memory with neither
+ *	user addresses nor pages, the KUnit doubles; or pages that did not
+ *	fit the queue's page vector)
  * @offload_sets: TUNSETOFFLOAD calls that succeeded
  */
 struct kvirtio_net_tap_counts {
