@@ -367,18 +367,27 @@ bg_io_guest()
 		guest_bg 1 $W/disk "" "kvt.scen=iohold kvt.seed=$1 kvt.len=$2"
 		[ -z "$3" ] || echo $VMPID > $3/cgroup.procs
 		wait_line $VMLOG 'L2 IO RUNNING' 90 $VMPID && return 0
-		kill -9 $VMPID 2>/dev/null; wait $VMPID
-		show_log $VMLOG; tail_log $VMLOG
 		REASON="guest never started I/O"
-		log=$VMLOG
-		why=$(guest_lost)
-		[ -n "$why" ] && [ $bg_try = 0 ] || return 1
+		bg_lost_once $bg_try || return 1
 		bg_try=1
-		RETRIES=$((RETRIES + 1))
-		say "[$TAG] retrying once: $why"
-		REASON=
 		settled || { REASON="pins/live objects of a lost guest not released"; return 1; }
 	done
+}
+
+# bg_lost_once TRIED: the background guest ($VMPID, $VMLOG) never got
+# going (REASON says how): kill it and show its log.  Returns 0, REASON
+# cleared, when the testbed lost it (guest_lost) and TRIED is 0: boot it
+# once more; else 1.
+bg_lost_once()
+{
+	kill -9 $VMPID 2>/dev/null; wait $VMPID
+	show_log $VMLOG; tail_log $VMLOG
+	log=$VMLOG
+	why=$(guest_lost)
+	[ -n "$why" ] && [ "$1" = 0 ] || return 1
+	RETRIES=$((RETRIES + 1))
+	say "[$TAG] retrying once: $why"
+	REASON=
 }
 
 # The pin count and the module's objects settle once the VMM is gone; the
@@ -1319,9 +1328,19 @@ sc_net_mq()
 net_hold_guest()
 {
 	net_bg hsink tcp-sink 5001
-	guest_bg 1 "" "" "kvt.scen=net-hold"
-	wait_line $VMLOG 'L2 NET RUNNING' 90 $VMPID ||
-		{ show_log $VMLOG; tail_log $VMLOG; REASON="the guest never started its traffic"; return 1; }
+	nh_try=0
+	while :; do
+		guest_bg 1 "" "" "kvt.scen=net-hold"
+		wait_line $VMLOG 'L2 NET RUNNING' 90 $VMPID && break
+		REASON="the guest never started its traffic"
+		bg_lost_once $nh_try || return 1
+		nh_try=1
+		if [ -n "$NET_VDPA" ]; then
+			vdpa_released || { REASON="pins/live objects of a lost guest not released"; return 1; }
+		else
+			settled || { REASON="pins/live objects of a lost guest not released"; return 1; }
+		fi
+	done
 	net_bg hstream tcp-stream $NET_L2 5002 600
 }
 
@@ -1619,6 +1638,25 @@ vdpa_stat()
 		/sys/kernel/debug/kvirtio/vdpa-$1/stats 2>/dev/null
 }
 
+# vdpa_zero_copy NAME: the backend of kvirtio_vdpa's device NAME served
+# the driver's buffers on their own pages (page vectors), never through
+# its bounce copy; a net device moved frames both ways.
+vdpa_zero_copy()
+{
+	case $(vdpa_stat $1 type) in
+	blk)	zc_p=$(vdpa_stat $1 file_pagevecs) zc_b=$(vdpa_stat $1 file_bounced)
+		say "[$TAG] $1: $zc_p requests on the driver's pages, $zc_b bounced"
+		[ "${zc_p:-0}" -gt 0 ] && [ "$zc_b" = 0 ] ||
+			{ REASON="$1: $zc_p requests on the driver's pages, $zc_b bounced (expected no copy)"; return 1; } ;;
+	net)	zc_t=$(vdpa_stat $1 tap_tx_frames) zc_r=$(vdpa_stat $1 tap_rx_frames)
+		zc_b=$(vdpa_stat $1 tap_bounced)
+		say "[$TAG] $1: $zc_t frames sent and $zc_r received on the driver's pages, $zc_b bounced"
+		[ "${zc_t:-0}" -gt 0 ] && [ "${zc_r:-0}" -gt 0 ] && [ "$zc_b" = 0 ] ||
+			{ REASON="$1: $zc_t+$zc_r frames, $zc_b bounced (expected no copy)"; return 1; } ;;
+	*)	REASON="$1: no blk or net device in debugfs"; return 1 ;;
+	esac
+}
+
 # The features of virtio device $1 (sysfs: '0'/'1' per bit, bit 0 first):
 # is bit $2 set?
 virtio_bit()
@@ -1751,6 +1789,7 @@ vdpa_blk_run()
 			/sys/kernel/debug/kvirtio/vdpa-$n/stats | tr '\n' ' ')"
 		[ "$(vdpa_stat $n errors)" = 0 ] && [ "$(vdpa_stat $n mem_faults)" = 0 ] ||
 			{ REASON="$n counted $(vdpa_stat $n errors) errors, $(vdpa_stat $n mem_faults) memory faults"; return 1; }
+		vdpa_zero_copy $n || return 1
 	done
 
 	# Teardown: off the bus (the disks go), destroyed, gone.
@@ -1910,6 +1949,7 @@ vdpa_vmm_run()
 	kvblk verify $f -s 23 -l $MIB > /dev/null ||
 		{ REASON="data written after the rebinds not in the backing file"; return 1; }
 
+	vdpa_zero_copy vv0 || return 1
 	VM_MORE=
 	vdpa_del vv0 || return 1
 	settled || { REASON="after vdpa dev del: pins $(($(pins) - PINS0)) over baseline, live: $(live_objects)"; return 1; }
@@ -1976,6 +2016,7 @@ vdpa_net_body()
 	net_kill_streaming || return 1
 	vdpa_released || { REASON="after SIGKILL of QEMU: pins $(($(pins) - PINS0)) over baseline, live: $(live_objects)"; return 1; }
 	NET=on net_tcp 1 8M 63 "" || { REASON="a new QEMU after the kill: $REASON"; return 1; }
+	vdpa_zero_copy vn0
 }
 
 # must_l1 KVBLK-ARGS: run kvblk in L1; REASON set from its output on
