@@ -3,7 +3,7 @@
  * kvirtio-vdpa: record kvirtio devices for the vDPA bus (/dev/kvirtio-vdpa
  * of kvirtio_vdpa.ko), forget them, list them.
  *
- *   kvirtio-vdpa add NAME blk FILE [ro] [flush] [queues=N] [serial=S]
+ *   kvirtio-vdpa add NAME blk FILE [ro] [direct] [flush] [queues=N] [serial=S]
  *   kvirtio-vdpa add NAME net TAP [queues=N] [mac=MAC] [mtu=N] [offloads=off]
  *   kvirtio-vdpa del NAME
  *   kvirtio-vdpa list
@@ -18,6 +18,9 @@
  * tests can run it (tools/vdpa/test_kvirtio_vdpa.c includes this file with
  * KVIRTIO_VDPA_NO_MAIN).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* O_DIRECT */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -59,12 +62,13 @@ struct kvv_cmd {
 	uint32_t type;
 	const char *path;
 	bool ro;
+	bool direct;
 	unsigned int queues;
 	struct kvirtio_create_device dev;
 };
 
 static const char kvv_usage[] =
-	"usage: kvirtio-vdpa add NAME blk FILE [ro] [flush] [queues=N] [serial=S]\n"
+	"usage: kvirtio-vdpa add NAME blk FILE [ro] [direct] [flush] [queues=N] [serial=S]\n"
 	"       kvirtio-vdpa add NAME net TAP [queues=N] [mac=MAC] [mtu=N] [offloads=off]\n"
 	"       kvirtio-vdpa del NAME\n"
 	"       kvirtio-vdpa list\n"
@@ -164,6 +168,7 @@ static int kvv_parse_blk(char **opt, int n, struct kvv_cmd *c, char *err)
 {
 	struct kvirtio_blk_params *b = &c->dev.blk;
 	bool seen_ro = false, seen_flush = false, seen_serial = false;
+	bool seen_direct = false;
 	unsigned long v;
 	int i;
 
@@ -175,6 +180,10 @@ static int kvv_parse_blk(char **opt, int n, struct kvv_cmd *c, char *err)
 			seen_ro = true;
 			c->ro = true;
 			b->flags |= KVIRTIO_BLK_F_READ_ONLY;
+		} else if (!strcmp(o, "direct") && !seen_direct) {
+			/* O_DIRECT: the device's I/O bypasses the page cache. */
+			seen_direct = true;
+			c->direct = true;
 		} else if (!strcmp(o, "flush") && !seen_flush) {
 			seen_flush = true;
 			b->flags |= KVIRTIO_BLK_F_FLUSH;
@@ -382,7 +391,8 @@ static int kvv_add(int ctl, struct kvv_cmd *c)
 	memcpy(a.name, c->name, sizeof(a.name));
 	if (c->type == KVIRTIO_DEV_BLK) {
 		fds = &c->dev.blk.fd;
-		fds[0] = open(c->path, (c->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		fds[0] = open(c->path, (c->ro ? O_RDONLY : O_RDWR) |
+			      (c->direct ? O_DIRECT : 0) | O_CLOEXEC);
 		if (fds[0] < 0) {
 			fprintf(stderr, "kvirtio-vdpa: %s: %s\n", c->path,
 				strerror(errno));

@@ -29,10 +29,12 @@ static void test_blk(void)
 	tap_check_eq(c.dev.num_queues, 1);
 	tap_check_eq(c.dev.blk.flags, 0);
 	tap_check_eq(c.dev.flags, 0);
+	tap_check(!c.ro && !c.direct);
 
 	tap_check_eq(PARSE(&c, err, "add", "d.1_x-y", "blk", "/dev/vdb", "ro",
-			   "flush", "queues=4", "serial=abc"), 0);
+			   "flush", "queues=4", "serial=abc", "direct"), 0);
 	tap_check(c.ro);
+	tap_check(c.direct);
 	tap_check_eq(c.dev.blk.flags,
 		     KVIRTIO_BLK_F_READ_ONLY | KVIRTIO_BLK_F_FLUSH);
 	tap_check_eq(c.dev.num_queues, 4);
@@ -52,6 +54,9 @@ static void test_blk_refused(void)
 	tap_check_eq(PARSE(&c, err, "add", "b", "blk", "f", "queues=1x"), -1);
 	tap_check_eq(PARSE(&c, err, "add", "b", "blk", "f", "ro", "ro"), -1);
 	tap_check(strstr(err, "repeated"));
+	tap_check_eq(PARSE(&c, err, "add", "b", "blk", "f", "direct", "direct"),
+		     -1);
+	tap_check_eq(PARSE(&c, err, "add", "b", "blk", "f", "direct=1"), -1);
 	tap_check_eq(PARSE(&c, err, "add", "b", "blk", "f",
 			   "serial=123456789012345678901"), -1);
 	tap_check_eq(PARSE(&c, err, "add", "b", "blk", "f", "size=1"), -1);
