@@ -14,8 +14,10 @@
 #                      knet,knet-inline,unet,qemu-net,qemu-vhost,qemu-vdpa
 #                      (qemu-vdpa: QEMU's -netdev vhost-vdpa on a kvirtio
 #                      net device of kvirtio_vdpa.ko), modes
-#                      udp-rr,tcp-rr,tcp-tx,tcp-rx,udp-pps, no profile and
-#                      no mq guest; results in .build/bench/net
+#                      udp-rr,tcp-rr,tcp-tx,tcp-rx,udp-pps, no mq guest, no
+#                      profile unless --profile names contenders (their
+#                      UDP round trips, scripts/bench/net-profile.py);
+#                      results in .build/bench/net
 #   --secs S           net: seconds of each stream and flood (default 10)
 #   --contenders LIST  comma-separated, in this order per round
 #                      (default kernel,kinline,kinline-pio,kdirect,
@@ -74,7 +76,7 @@ export E2E_BUILD=$OUT/e2e
 
 cont=kernel,kinline,kinline-pio,kdirect,kdirect-pio,kpoll,user,user-pio,kvdpa,qemu,qemu-pio,qsd with_qemu=1 rounds=3 n=10000 warm=200
 modes=read,write,getid,read-qd16,write-qd16 mq=16 poll=1000 timeout=
-build=1 report_only=0 prof=kinline,kinline-pio,user,qemu profn=2000 fio=0
+build=1 report_only=0 prof=kinline,kinline-pio,user,qemu prof_set=0 profn=2000 fio=0
 pollq=0 mode=blk secs=10 cont_set=0 modes_set=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -90,7 +92,7 @@ while [ $# -gt 0 ]; do
 	--fio)		fio=1 ;;
 	--poll-queues)	pollq=1 ;;
 	--mq)		mq=$2; shift ;;
-	--profile)	prof=$2; shift ;;
+	--profile)	prof=$2; prof_set=1; shift ;;
 	--profile-n)	profn=$2; shift ;;
 	--poll)		poll=$2; shift ;;
 	--timeout)	timeout=$2; shift ;;
@@ -105,10 +107,11 @@ case $mode in
 blk)	;;
 net)
 	# The same L1 and L2 images; one one-vCPU guest per contender and
-	# round, nothing traced.
+	# round, traced only for the contenders --profile names.
 	[ $cont_set -eq 1 ] || cont=knet,knet-inline,unet,qemu-net,qemu-vhost,qemu-vdpa
 	[ $modes_set -eq 1 ] || modes=udp-rr,tcp-rr,tcp-tx,tcp-rx,udp-pps
-	prof=none mq=0 fio=0 pollq=0
+	[ $prof_set -eq 1 ] || prof=none
+	mq=0 fio=0 pollq=0
 	OUT_RES=$OUT/net
 	;;
 *)	e2e_die "--mode wants blk or net" ;;
@@ -158,8 +161,12 @@ report()
 		$PY "$BENCH_DIR/report.py" --no-plot --out "$RES" "$log"
 	fi
 	if [ -s "$RES/trace.gz" ]; then
-		$PY "$BENCH_DIR/profile.py" "$RES/trace.gz" > "$RES/profile.md" &&
-			cat "$RES/profile.md"
+		if [ $mode = net ]; then
+			# The window holds the warm-up round trips too.
+			$PY "$BENCH_DIR/net-profile.py" "$RES/trace.gz" $((profn + warm))
+		else
+			$PY "$BENCH_DIR/profile.py" "$RES/trace.gz"
+		fi > "$RES/profile.md" && cat "$RES/profile.md"
 	fi
 }
 [ $report_only -eq 1 ] && { report; exit; }
@@ -178,7 +185,8 @@ boot=$((60 + with_fio * 10))
 	np * (boot + profn / 100)))
 # net: per guest the boot, two request-response modes (4-7 ms a round
 # trip under nested TCG), and a stream or flood of $secs plus its marks.
-[ $mode = net ] && timeout=$((120 + rounds * nc * (boot + nm * (secs + 6) + 2 * n / 150)))
+[ $mode = net ] && timeout=$((120 + rounds * nc * (boot + nm * (secs + 6) + 2 * n / 150) +
+	np * (boot + 6 + 2 * profn / 150)))
 
 if [ $build -eq 1 ]; then
 	"$KV_ROOT/scripts/deps.sh" bench || e2e_say "bench: some packages missing (see above)"

@@ -7,9 +7,9 @@
 # (one missing), the deeper-queue table, the CSV files, fio's table and
 # both clients' ratios; a net run's tables, ratios and targets;
 # scripts/bench/fio-json.awk (L2's reader of fio's
-# JSON) on the JSON of a real fio 3.33 run, selftest-fio.json; and
-# profile.py's segments for a worker and an inline contender.  Exits 1 on
-# any mismatch.
+# JSON) on the JSON of a real fio 3.33 run, selftest-fio.json;
+# profile.py's segments for a worker and an inline contender; and
+# net-profile.py's time per thread.  Exits 1 on any mismatch.
 set -uo pipefail
 KV_ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 PY=/usr/bin/python3
@@ -180,6 +180,53 @@ check profile.md '| backend: backend running to interrupt (ring, I/O, used, irqf
 check profile.md 'inline: 3 requests traced (0 dropped), backend thread "vCPU thread (inline)"'
 check profile.md 'worker: 2 requests traced (0 dropped), backend thread "kvirtio-0"'
 
+# net-profile.py on a synthetic trace over two CPUs: per round trip of
+# 1000 us, the vCPU thread runs 500 us on CPU 0 (300 of them in L2), the
+# worker 200 us on CPU 1, and the rest is idle (500 + 800 us); one exit,
+# one device interrupt (the timer's vector 236 does not count), one
+# wake-up and four switches (and the closing one: 17).  4 round trips.
+evc()	# TIME_US CPU COMM PID EVENT REST
+{
+	printf '%16s-%-5d [%03d] d..1. %d.%06d: %s: %s\n' "$3" "$4" "$2" \
+		$(($1 / 1000000)) $(($1 % 1000000)) "$5" "$6"
+}
+idle_to()	# TIME_US CPU COMM PID: switch from idle to COMM
+{
+	evc $1 $2 '<idle>' 0 sched_switch "prev_comm=swapper/$2 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=$3 next_pid=$4 next_prio=120"
+}
+to_idle()	# TIME_US CPU COMM PID: switch from COMM to idle
+{
+	evc $1 $2 "$3" $4 sched_switch "prev_comm=$3 prev_pid=$4 prev_prio=120 prev_state=S ==> next_comm=swapper/$2 next_pid=0 next_prio=120"
+}
+{
+	echo "# BENCH PROFILE knet"
+	for i in 0 1 2 3; do
+		t=$((1000000 + i * 1000))
+		idle_to $t 0 'CPU 0/KVM' 10
+		evc $t 0 'CPU 0/KVM' 10 kvm_entry "vcpu 0, rip 0x0"
+		evc $((t + 300)) 0 'CPU 0/KVM' 10 kvm_exit "vcpu 0 reason npf"
+		evc $((t + 490)) 0 'CPU 0/KVM' 10 sched_wakeup "comm=kvirtio-20 pid=20 prio=120 target_cpu=001"
+		to_idle $((t + 500)) 0 'CPU 0/KVM' 10
+		idle_to $((t + 500)) 1 kvirtio-20 20
+		evc $((t + 650)) 1 kvirtio-20 20 kvm_apic_accept_irq "apicid 0 vec 34 (Fixed|edge)"
+		evc $((t + 650)) 1 kvirtio-20 20 kvm_apic_accept_irq "apicid 0 vec 236 (Fixed|edge)"
+		to_idle $((t + 700)) 1 kvirtio-20 20
+	done
+	idle_to 1004000 0 'CPU 0/KVM' 10
+} > "$tmp/ntrace"
+$PY "$KV_ROOT/scripts/bench/net-profile.py" "$tmp/ntrace" 4 > "$tmp/net-profile.md" 2>&1 ||
+	{ echo "FAIL: net-profile.py exited $?"; fail=1; }
+check net-profile.md '| idle | 1300.0 |'
+check net-profile.md '| CPU N/KVM | 200.0 |'
+check net-profile.md '| CPU N/KVM (in L2) | 300.0 |'
+check net-profile.md '| kvirtio-N | 200.0 |'
+check net-profile.md '| elapsed per round trip (wall) | 1000.0 |'
+check net-profile.md '| L2 exits per round trip | 1.00 |'
+check net-profile.md '| device interrupts per round trip | 1.00 |'
+check net-profile.md '| wake-ups per round trip | 1.00 |'
+check net-profile.md '| context switches per round trip | 4.25 |'
+check net-profile.md 'L1 CPUs seen: knet 2.'
+
 # fio: kernel fio-read p50 350 us, p90 450 us: 0.50 of qemu's 700 us,
 # 0.70 of user's 500 us; IOPS 2800 against 1400 and 2000.
 check table.md '| kernel | fio-read | io_uring | 1 | 3 | 350.0 | 450.0 | 900.0 | 300.0 | 2800 | 0.50 | 0.70 | 2.00 | 1.40 | 300 | 1.10 | 0.503 |'
@@ -273,6 +320,7 @@ fj "$tmp/nom.json" > "$tmp/nom.line" && { echo "FAIL: fio-json.awk exited 0 with
 check nom.line 'FIO FAIL mode=fio-read'
 if [ $fail -ne 0 ]; then
 	cat "$tmp/profile.md"
+	cat "$tmp/net-profile.md"
 	cat "$tmp/table.md"
 	echo "bench selftest: FAIL"
 	exit 1
